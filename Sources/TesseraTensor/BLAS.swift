@@ -159,9 +159,7 @@ public enum BLAS {
             }
             return
         }
-        let cAddress = Int(bitPattern: c)
         Threads.parallelFor(batch, singleThreadedBLAS: true) { range in
-            let c = UnsafeMutablePointer<Float>(bitPattern: cAddress)!
             for i in range {
                 sgemmRaw(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                          a: a + i * strideA, lda: lda, b: b + i * strideB, ldb: ldb,

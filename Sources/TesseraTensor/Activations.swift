@@ -1,0 +1,69 @@
+// Pointwise activations: GELU (tanh approximation and exact erf form) and SiLU.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Which GELU: `tanh` is PyTorch's `approximate="tanh"` (diffusers' "gelu-approximate", Wan's
+/// feed-forward); `erf` is the exact form (BERT's "gelu").
+public enum GELUApproximation: Sendable {
+    case tanh
+    case erf
+}
+
+/// GELU over `count` floats; x and y may be the same buffer.
+/// tanh: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); erf: 0.5·x·(1 + erf(x/√2)).
+public func gelu(
+    _ x: UnsafePointer<Float>, count: Int, approximation: GELUApproximation,
+    into y: UnsafeMutablePointer<Float>
+) {
+    Threads.parallelFor(count, grain: 1 << 15) { range in
+        let xs = x + range.lowerBound, ys = y + range.lowerBound
+        switch approximation {
+        case .tanh:
+            mapVector(xs, ys, range.count) { v in
+                // tanh(u) = 1 − 2 / (e^{2u} + 1), stable at both ends with vectorExp's inf/0.
+                let u = 0.7978845608028654 * (v + 0.044715 * v * v * v)
+                let t = 1 - 2 / (vectorExp(2 * u) + 1)
+                return 0.5 * v * (1 + t)
+            }
+        case .erf:
+            for i in 0..<range.count {
+                ys[i] = 0.5 * xs[i] * (1 + erff(xs[i] * 0.70710678118654752))
+            }
+        }
+    }
+}
+
+/// SiLU (swish) over `count` floats: y = x · sigmoid(x) = x / (1 + e^{−x}); x and y may alias.
+public func silu(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
+    Threads.parallelFor(count, grain: 1 << 15) { range in
+        mapVector(x + range.lowerBound, y + range.lowerBound, range.count) { v in
+            v / (1 + vectorExp(-v))
+        }
+    }
+}
+
+// MARK: - Tensor forms
+
+public func gelu(_ x: Tensor, approximation: GELUApproximation) -> Tensor {
+    var y = Tensor(zeros: x.shape)
+    x.withUnsafeBufferPointer { xs in
+        y.withUnsafeMutableBufferPointer { ys in
+            gelu(xs.baseAddress!, count: x.count, approximation: approximation, into: ys.baseAddress!)
+        }
+    }
+    return y
+}
+
+public func silu(_ x: Tensor) -> Tensor {
+    var y = Tensor(zeros: x.shape)
+    x.withUnsafeBufferPointer { xs in
+        y.withUnsafeMutableBufferPointer { ys in
+            silu(xs.baseAddress!, count: x.count, into: ys.baseAddress!)
+        }
+    }
+    return y
+}

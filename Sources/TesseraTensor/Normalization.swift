@@ -1,0 +1,126 @@
+// Layer norm and RMS norm over the last dimension.
+
+/// Layer normalisation as `torch.nn.functional.layer_norm` over the last dimension:
+/// y = (x − mean) / sqrt(var + eps) · weight + bias, biased variance, statistics in fp32
+/// (two passes, so large means do not cancel).
+///
+/// x and y are (rows, dim) row-major and may be the same buffer; weight and bias are (dim)
+/// or nil (no elementwise affine, as diffusers' `FP32LayerNorm(elementwise_affine=False)`).
+public func layerNorm(
+    _ x: UnsafePointer<Float>, rows: Int, dim: Int,
+    weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float,
+    into y: UnsafeMutablePointer<Float>
+) {
+    if rows == 0 || dim == 0 { return }
+    Threads.parallelFor(rows, grain: max(1, 16_384 / dim)) { range in
+        for r in range {
+            let xr = x + r * dim, yr = y + r * dim
+            let mean = vectorSum(xr, dim) / Float(dim)
+            var acc = SIMD16<Float>()
+            var i = 0
+            let m16 = SIMD16<Float>(repeating: mean)
+            while i + 16 <= dim {
+                let d = load16(xr + i) - m16
+                acc += d * d
+                i += 16
+            }
+            var variance = acc.sum()
+            while i < dim {
+                let d = xr[i] - mean
+                variance += d * d
+                i += 1
+            }
+            variance /= Float(dim)
+            let inv = 1 / (variance + eps).squareRoot()
+            switch (weight, bias) {
+            case let (w?, b?):
+                for j in 0..<dim { yr[j] = (xr[j] - mean) * inv * w[j] + b[j] }
+            case let (w?, nil):
+                for j in 0..<dim { yr[j] = (xr[j] - mean) * inv * w[j] }
+            case let (nil, b?):
+                for j in 0..<dim { yr[j] = (xr[j] - mean) * inv + b[j] }
+            case (nil, nil):
+                for j in 0..<dim { yr[j] = (xr[j] - mean) * inv }
+            }
+        }
+    }
+}
+
+/// RMS normalisation over the last dimension, as diffusers' `RMSNorm` and Wan's
+/// `norm_q`/`norm_k` (`rms_norm_across_heads`): y = x / sqrt(mean(x²) + eps) · weight.
+///
+/// x and y are (rows, dim) row-major and may be the same buffer; weight is (dim) or nil.
+public func rmsNorm(
+    _ x: UnsafePointer<Float>, rows: Int, dim: Int,
+    weight: UnsafePointer<Float>?, eps: Float,
+    into y: UnsafeMutablePointer<Float>
+) {
+    if rows == 0 || dim == 0 { return }
+    Threads.parallelFor(rows, grain: max(1, 16_384 / dim)) { range in
+        for r in range {
+            let xr = x + r * dim, yr = y + r * dim
+            var acc = SIMD16<Float>()
+            var i = 0
+            while i + 16 <= dim {
+                let v = load16(xr + i)
+                acc += v * v
+                i += 16
+            }
+            var squares = acc.sum()
+            while i < dim {
+                squares += xr[i] * xr[i]
+                i += 1
+            }
+            let inv = 1 / (squares / Float(dim) + eps).squareRoot()
+            if let w = weight {
+                for j in 0..<dim { yr[j] = xr[j] * inv * w[j] }
+            } else {
+                for j in 0..<dim { yr[j] = xr[j] * inv }
+            }
+        }
+    }
+}
+
+// MARK: - Tensor forms
+
+/// Layer norm over the last dimension of `x`; weight/bias of shape (dim) or nil.
+public func layerNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float) -> Tensor {
+    let dim = x.dim(-1)
+    if let weight { precondition(weight.shape == [dim], "layerNorm: weight \(weight.shape), expected [\(dim)]") }
+    if let bias { precondition(bias.shape == [dim], "layerNorm: bias \(bias.shape), expected [\(dim)]") }
+    var y = Tensor(zeros: x.shape)
+    x.withUnsafeBufferPointer { xs in
+        y.withUnsafeMutableBufferPointer { ys in
+            withOptionalPointer(weight) { w in
+                withOptionalPointer(bias) { b in
+                    layerNorm(xs.baseAddress!, rows: x.count / max(dim, 1), dim: dim, weight: w, bias: b,
+                              eps: eps, into: ys.baseAddress!)
+                }
+            }
+        }
+    }
+    return y
+}
+
+/// RMS norm over the last dimension of `x`; weight of shape (dim) or nil.
+public func rmsNorm(_ x: Tensor, weight: Tensor? = nil, eps: Float) -> Tensor {
+    let dim = x.dim(-1)
+    if let weight { precondition(weight.shape == [dim], "rmsNorm: weight \(weight.shape), expected [\(dim)]") }
+    var y = Tensor(zeros: x.shape)
+    x.withUnsafeBufferPointer { xs in
+        y.withUnsafeMutableBufferPointer { ys in
+            withOptionalPointer(weight) { w in
+                rmsNorm(xs.baseAddress!, rows: x.count / max(dim, 1), dim: dim, weight: w, eps: eps,
+                        into: ys.baseAddress!)
+            }
+        }
+    }
+    return y
+}
+
+/// Calls `body` with the tensor's element pointer, or nil.
+@inlinable
+func withOptionalPointer<R>(_ t: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let t else { return body(nil) }
+    return t.withUnsafeBufferPointer { body($0.baseAddress) }
+}

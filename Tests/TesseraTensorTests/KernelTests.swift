@@ -1,0 +1,242 @@
+// Norms, softmax, activations, rotary embeddings, elementwise helpers and f16/bf16 conversion
+// against slow obvious twins computed in Double.
+
+import Foundation
+import TesseraTensor
+import XCTest
+
+final class KernelTests: XCTestCase {
+    // MARK: - Norms
+
+    /// Layer norm with and without affine, odd widths (tail lanes), rows with a large mean.
+    /// Tolerance 2e-5 absolute + 2e-5 relative: fp32 statistics over ≤ 391 values.
+    func testLayerNormMatchesNaive() {
+        for (rows, dim) in [(1, 1), (3, 7), (33, 391), (5, 16)] {
+            var x = randomFloats(rows * dim, seed: UInt64(dim), range: -3...3)
+            for i in 0..<dim { x[i] += 100 }  // first row far from zero: two-pass statistics needed
+            let w = randomFloats(dim, seed: 2, range: 0.5...1.5), b = randomFloats(dim, seed: 3)
+            for affine in [false, true] {
+                var expected = [Float](repeating: 0, count: rows * dim)
+                for r in 0..<rows {
+                    let row = x[(r * dim)..<((r + 1) * dim)].map(Double.init)
+                    let mean = row.reduce(0, +) / Double(dim)
+                    let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(dim)
+                    for j in 0..<dim {
+                        var value = (row[j] - mean) / (variance + 1e-6).squareRoot()
+                        if affine { value = value * Double(w[j]) + Double(b[j]) }
+                        expected[r * dim + j] = Float(value)
+                    }
+                }
+                let t = Tensor(shape: [rows, dim], data: x)
+                let y = affine
+                    ? layerNorm(t, weight: Tensor(shape: [dim], data: w), bias: Tensor(shape: [dim], data: b), eps: 1e-6)
+                    : layerNorm(t, eps: 1e-6)
+                assertClose(y.data, expected, atol: 2e-5, rtol: 2e-5, "layerNorm \(rows)x\(dim) affine=\(affine)")
+            }
+        }
+    }
+
+    /// In place (x and y the same buffer) gives the same result as out of place.
+    func testLayerNormInPlace() {
+        var x = randomFloats(4 * 50, seed: 9)
+        let expected = layerNorm(Tensor(shape: [4, 50], data: x), eps: 1e-5).data
+        x.withUnsafeMutableBufferPointer { p in
+            layerNorm(p.baseAddress!, rows: 4, dim: 50, weight: nil, bias: nil, eps: 1e-5, into: p.baseAddress!)
+        }
+        XCTAssertEqual(x, expected)
+    }
+
+    /// RMS norm (diffusers RMSNorm): tolerance 1e-5 absolute + 1e-5 relative.
+    func testRMSNormMatchesNaive() {
+        for (rows, dim) in [(2, 3), (17, 384), (4, 129)] {
+            let x = randomFloats(rows * dim, seed: UInt64(dim) + 40, range: -2...2)
+            let w = randomFloats(dim, seed: 41)
+            for weighted in [false, true] {
+                var expected = [Float](repeating: 0, count: rows * dim)
+                for r in 0..<rows {
+                    let row = x[(r * dim)..<((r + 1) * dim)].map(Double.init)
+                    let inv = 1 / (row.map { $0 * $0 }.reduce(0, +) / Double(dim) + 1e-6).squareRoot()
+                    for j in 0..<dim { expected[r * dim + j] = Float(row[j] * inv * (weighted ? Double(w[j]) : 1)) }
+                }
+                let y = rmsNorm(Tensor(shape: [rows, dim], data: x),
+                                weight: weighted ? Tensor(shape: [dim], data: w) : nil, eps: 1e-6)
+                assertClose(y.data, expected, atol: 1e-5, rtol: 1e-5, "rmsNorm \(rows)x\(dim)")
+            }
+        }
+    }
+
+    // MARK: - Softmax and exp
+
+    /// vectorExp against Double exp over the whole useful range: relative error ≤ 1e-6.
+    func testVectorExpAccuracy() {
+        var worst = 0.0
+        var x: Float = -87
+        while x < 88 {
+            let got = Double(scalarExp(x)), want = Foundation.exp(Double(x))
+            worst = max(worst, abs(got - want) / want)
+            x += 0.0137
+        }
+        XCTAssertLessThan(worst, 1e-6, "worst relative error of vectorExp")
+        XCTAssertEqual(scalarExp(-200), 0)
+        XCTAssertEqual(scalarExp(200), .infinity)
+        XCTAssertTrue(scalarExp(.nan).isNaN)
+        XCTAssertEqual(scalarExp(0), 1)
+    }
+
+    /// Softmax rows sum to 1 and match Double; large offsets do not overflow; −inf entries get 0;
+    /// an all −inf row gives zeros. Tolerance 1e-6 absolute + 1e-5 relative.
+    func testSoftmaxMatchesNaive() {
+        let rows = 6, dim = 37
+        var x = randomFloats(rows * dim, seed: 50, range: -8...8)
+        for j in 0..<dim { x[dim + j] += 1000 }  // overflow without max subtraction
+        x[2 * dim + 3] = -.infinity
+        for j in 0..<dim { x[5 * dim + j] = -.infinity }
+        var expected = [Float](repeating: 0, count: rows * dim)
+        for r in 0..<4 {
+            let row = x[(r * dim)..<((r + 1) * dim)].map(Double.init)
+            let m = row.max()!
+            let e = row.map { Foundation.exp($0 - m) }
+            let s = e.reduce(0, +)
+            for j in 0..<dim { expected[r * dim + j] = Float(e[j] / s) }
+        }
+        let r4 = x[(4 * dim)..<(5 * dim)].map(Double.init)
+        let m4 = r4.max()!, s4 = r4.map { Foundation.exp($0 - m4) }.reduce(0, +)
+        for j in 0..<dim { expected[4 * dim + j] = Float(Foundation.exp(r4[j] - m4) / s4) }
+        let y = softmax(Tensor(shape: [rows, dim], data: x))
+        assertClose(y.data, expected, atol: 1e-6, rtol: 1e-5, "softmax")
+        XCTAssertEqual(y.data[2 * dim + 3], 0)
+        XCTAssertEqual(Array(y.data[(5 * dim)...]), [Float](repeating: 0, count: dim))
+    }
+
+    // MARK: - Activations
+
+    /// GELU tanh and erf against Double formulas, SiLU against x·σ(x): 2e-6 absolute + 1e-5 relative.
+    func testActivationsMatchNaive() {
+        var x = randomFloats(1000, seed: 60, range: -10...10)
+        x += [0, -0.0, 30, -30, 1e-8]
+        let t = Tensor(shape: [x.count], data: x)
+        let tanhRef = x.map { v -> Float in
+            let d = Double(v)
+            return Float(0.5 * d * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (d + 0.044715 * d * d * d))))
+        }
+        let erfRef = x.map { v -> Float in Float(0.5 * Double(v) * (1 + Foundation.erf(Double(v) / 2.0.squareRoot()))) }
+        let siluRef = x.map { v -> Float in Float(Double(v) / (1 + Foundation.exp(-Double(v)))) }
+        assertClose(gelu(t, approximation: .tanh).data, tanhRef, atol: 2e-6, rtol: 1e-5, "gelu tanh")
+        assertClose(gelu(t, approximation: .erf).data, erfRef, atol: 2e-6, rtol: 1e-5, "gelu erf")
+        assertClose(silu(t).data, siluRef, atol: 2e-6, rtol: 1e-5, "silu")
+    }
+
+    // MARK: - Rotary embeddings
+
+    /// Interleaved-pair rotation against the complex product (x0 + i·x1)·e^{iθ} with θ from
+    /// Wan's frequency formula; and the frequency table against Double.
+    func testRotaryEmbeddingMatchesComplexProduct() {
+        let (batch, length, heads, headDim) = (2, 5, 3, 12)
+        let (cosT, sinT) = rotaryFrequencies(dim: headDim, positions: length, theta: 10_000)
+        for p in 0..<length {
+            for i in 0..<(headDim / 2) {
+                let angle = Double(p) / Foundation.pow(10_000, Double(2 * i) / Double(headDim))
+                XCTAssertEqual(cosT[p * headDim / 2 + i], Float(Foundation.cos(angle)))
+                XCTAssertEqual(sinT[p * headDim / 2 + i], Float(Foundation.sin(angle)))
+            }
+        }
+        let x = randomFloats(batch * length * heads * headDim, seed: 70)
+        var y = x
+        y.withUnsafeMutableBufferPointer { yp in
+            cosT.withUnsafeBufferPointer { c in
+                sinT.withUnsafeBufferPointer { s in
+                    applyRotaryEmbedding(yp.baseAddress!, batch: batch, length: length, heads: heads,
+                                         headDim: headDim, cos: c.baseAddress!, sin: s.baseAddress!)
+                }
+            }
+        }
+        for b in 0..<batch {
+            for l in 0..<length {
+                for h in 0..<heads {
+                    for i in 0..<(headDim / 2) {
+                        let base = ((b * length + l) * heads + h) * headDim + 2 * i
+                        let angle = Double(l) / Foundation.pow(10_000, Double(2 * i) / Double(headDim))
+                        let (re, im) = (Double(x[base]), Double(x[base + 1]))
+                        let wantRe = re * Foundation.cos(angle) - im * Foundation.sin(angle)
+                        let wantIm = re * Foundation.sin(angle) + im * Foundation.cos(angle)
+                        XCTAssertEqual(Double(y[base]), wantRe, accuracy: 1e-6)
+                        XCTAssertEqual(Double(y[base + 1]), wantIm, accuracy: 1e-6)
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Elementwise
+
+    /// Modulation x·(1 + scale) + shift and gated residual r + x·gate, broadcast over length
+    /// from a packed (B, 6, D) table; exact up to one fp32 rounding per operation.
+    func testModulationAndGatedResidual() {
+        let (batch, length, dim) = (2, 3, 5)
+        let x = randomFloats(batch * length * dim, seed: 80)
+        let table = randomFloats(batch * 6 * dim, seed: 81)  // (B, 6, D): shift, scale, gate, ...
+        var modulated = x
+        var residual = randomFloats(batch * length * dim, seed: 82)
+        let residualBefore = residual
+        table.withUnsafeBufferPointer { t in
+            modulated.withUnsafeMutableBufferPointer { m in
+                modulate(m.baseAddress!, batch: batch, length: length, dim: dim,
+                         scale: t.baseAddress! + dim, scaleStride: 6 * dim,
+                         shift: t.baseAddress!, shiftStride: 6 * dim)
+            }
+            x.withUnsafeBufferPointer { xp in
+                residual.withUnsafeMutableBufferPointer { r in
+                    addGated(r.baseAddress!, xp.baseAddress!, batch: batch, length: length, dim: dim,
+                             gate: t.baseAddress! + 2 * dim, gateStride: 6 * dim)
+                }
+            }
+        }
+        for b in 0..<batch {
+            for l in 0..<length {
+                for j in 0..<dim {
+                    let i = (b * length + l) * dim + j
+                    let shift = table[b * 6 * dim + j], scale = table[b * 6 * dim + dim + j]
+                    let gate = table[b * 6 * dim + 2 * dim + j]
+                    XCTAssertEqual(modulated[i], x[i] * (1 + scale) + shift, accuracy: 1e-6)
+                    XCTAssertEqual(residual[i], residualBefore[i] + x[i] * gate, accuracy: 1e-6)
+                }
+            }
+        }
+    }
+
+    // MARK: - Half precision
+
+    /// Every f16 bit pattern converts exactly (checked against Swift's Float16) and back;
+    /// f32 → f16 rounds to nearest even, like Float16(Float).
+    func testHalfConversionIsExact() {
+        let all = (0...0xFFFF).map { UInt16($0) }
+        let floats = HalfPrecision.floats(fromHalf: all)
+        for (bits, value) in zip(all, floats) {
+            let reference = Float(Float16(bitPattern: bits))
+            if reference.isNaN { XCTAssertTrue(value.isNaN); continue }
+            XCTAssertEqual(value.bitPattern, reference.bitPattern, "f16 bits \(bits)")
+        }
+        let samples = randomFloats(20_000, seed: 90, range: -70_000...70_000)
+            + randomFloats(20_000, seed: 91, range: -1e-4...1e-4) + [65_519.99, 65_520, 1e-8, -0.0, .infinity, -.infinity]
+        let halves = HalfPrecision.halfBits(from: samples)
+        for (x, h) in zip(samples, halves) {
+            XCTAssertEqual(h, Float16(x).bitPattern, "f32 \(x) → f16")
+        }
+        XCTAssertTrue(Float(Float16(bitPattern: HalfPrecision.floatToHalfBits(.nan))).isNaN)
+    }
+
+    /// bf16: widening is exact; narrowing rounds to nearest even (ties checked by hand).
+    func testBFloat16Conversion() {
+        let bits: [UInt16] = [0x3F80, 0xBF80, 0x7F80, 0x0001, 0x4049]
+        XCTAssertEqual(HalfPrecision.floats(fromBFloat16: bits), [1, -1, .infinity, Float(bitPattern: 0x0001_0000), Float(bitPattern: 0x4049_0000)])
+        // 1 + 2⁻⁸ is halfway between bf16 1.0 and 1.0078125: ties to even (1.0);
+        // 1 + 3·2⁻⁸ ties up to the even 1.015625.
+        XCTAssertEqual(HalfPrecision.floatToBFloat16Bits(1 + 1.0 / 256), 0x3F80)
+        XCTAssertEqual(HalfPrecision.floatToBFloat16Bits(1 + 3.0 / 256), 0x3F82)
+        XCTAssertEqual(HalfPrecision.floatToBFloat16Bits(1 + 1.5 / 256), 0x3F81)
+        XCTAssertTrue(HalfPrecision.bfloat16BitsToFloat(HalfPrecision.floatToBFloat16Bits(.nan)).isNaN)
+        let x = randomFloats(10_000, seed: 92, range: -100...100)
+        let roundTrip = HalfPrecision.floats(fromBFloat16: HalfPrecision.bfloat16Bits(from: x))
+        assertClose(roundTrip, x, atol: 0, rtol: 1.0 / 256, "bf16 round trip within half an ulp (2⁻⁸ relative)")
+    }
+}
