@@ -1,0 +1,28 @@
+// Errors of the prompt encoder: each one line that says what is wrong and how to fix it.
+
+import Foundation
+
+/// Something the prompt encoder could not do, with what the user must know to fix it.
+public enum TextEncoderError: Error, CustomStringConvertible, Equatable {
+    /// A file of the encoder folder is absent.
+    case missingFile(path: String)
+    /// A file of the encoder folder exists but cannot be read or parsed.
+    case unreadableFile(path: String, reason: String)
+    /// The prompt's bytes are not valid UTF-8; `offset` is the first bad byte (0-based).
+    case invalidUTF8(byteOffset: Int)
+    /// A configuration value this port does not support.
+    case unsupportedConfig(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missingFile(let path):
+            return "prompt encoder file missing: \(path); `make setup` (or `bash scripts/setup.sh`) installs it"
+        case .unreadableFile(let path, let reason):
+            return "prompt encoder file unreadable: \(path): \(reason); reinstall with `make setup` (or `bash scripts/setup.sh`)"
+        case .invalidUTF8(let offset):
+            return "prompt is not valid UTF-8: bad byte at position \(offset) (0-based); pass text encoded as UTF-8"
+        case .unsupportedConfig(let path, let reason):
+            return "unsupported prompt encoder configuration in \(path): \(reason)"
+        }
+    }
+}
