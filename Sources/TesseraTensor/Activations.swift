@@ -23,11 +23,11 @@ public func gelu(
         let xs = x + range.lowerBound, ys = y + range.lowerBound
         switch approximation {
         case .tanh:
-            mapVector(xs, ys, range.count) { v in
-                // tanh(u) = 1 − 2 / (e^{2u} + 1), stable at both ends with vectorExp's inf/0.
+            for i in 0..<range.count {
+                // tanh(u) = 1 − 2 / (e^{2u} + 1): fastExp's inf and 0 at the ends give ±1.
+                let v = xs[i]
                 let u = 0.7978845608028654 * (v + 0.044715 * v * v * v)
-                let t = 1 - 2 / (vectorExp(2 * u) + 1)
-                return 0.5 * v * (1 + t)
+                ys[i] = 0.5 * v * (2 - 2 / (fastExp(2 * u) + 1))
             }
         case .erf:
             for i in 0..<range.count {
@@ -40,9 +40,7 @@ public func gelu(
 /// SiLU (swish) over `count` floats: y = x · sigmoid(x) = x / (1 + e^{−x}); x and y may alias.
 public func silu(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
     Threads.parallelFor(count, grain: 1 << 15) { range in
-        mapVector(x + range.lowerBound, y + range.lowerBound, range.count) { v in
-            v / (1 + vectorExp(-v))
-        }
+        for i in range { y[i] = x[i] / (1 + fastExp(-x[i])) }
     }
 }
 

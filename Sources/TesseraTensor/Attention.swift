@@ -104,9 +104,8 @@ public func scaledDotProductAttention(
                         s.update(repeating: 0, count: cols)  // every key so far masked
                         continue
                     }
-                    let correction = runningMax[i] == -.infinity ? 0 : scalarExp(runningMax[i] - newMax)
-                    let m = SIMD16<Float>(repeating: newMax)
-                    mapVector(s, s, cols) { vectorExp($0 - m) }
+                    let correction = runningMax[i] == -.infinity ? 0 : fastExp(runningMax[i] - newMax)
+                    expShifted(s, s, cols, shift: newMax)
                     runningSum[i] = runningSum[i] * correction + vectorSum(s, cols)
                     runningMax[i] = newMax
                     if correction != 1 {

@@ -20,8 +20,7 @@ func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ d
         y.update(repeating: 0, count: dim)
         return
     }
-    let m = SIMD16<Float>(repeating: rowMax)
-    mapVector(x, y, dim) { vectorExp($0 - m) }
+    expShifted(x, y, dim, shift: rowMax)
     let inv = 1 / vectorSum(y, dim)
     for j in 0..<dim { y[j] *= inv }
 }
