@@ -12,6 +12,7 @@ struct TesseraBench: ParsableCommand {
         subcommands: [
             All.self,
             GEMMBench.self,
+            AttentionBench.self,
         ]
     )
 }
@@ -24,6 +25,7 @@ struct All: ParsableCommand {
         // One line per benchmark, in the order of `TesseraBench.subcommands`.
         let benchmarks: [ParsableCommand.Type] = [
             GEMMBench.self,
+            AttentionBench.self,
         ]
         for benchmark in benchmarks {
             print("== \(benchmark.configuration.commandName ?? "\(benchmark)")")
