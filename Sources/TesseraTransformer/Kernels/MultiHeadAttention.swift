@@ -1,0 +1,87 @@
+// Scaled dot-product attention over heads packed side by side in token rows, tile by tile.
+//
+// Wan's projections produce (B, L, H·d) rows; reading each head in place (a column offset and a
+// row stride) avoids the (B, L, H, d) → (B, H, L, d) transposes of the reference. Queries are
+// processed in tiles of `queryTile` rows: a tile's (queryTile, Lk) score block is the only
+// score storage, so the full L×L matrix never exists for long sequences.
+
+import TesseraTensor
+
+/// Rows of queries per tile: big enough for efficient GEMMs, small enough to stay in cache.
+let attentionQueryTile = 64
+
+/// softmax(Q·Kᵀ / sqrt(d)) · V for every sample and head, without a mask (Wan attends to all).
+///
+/// Layouts (elements, row-major):
+/// - `q`: row b·queryTokens + l, stride `qStride`; head h at columns h·headDim ..< (h+1)·headDim
+/// - `k`, `v`: row b·keyTokens + l, strides `kStride`, `vStride`; heads as for `q`
+/// - `out`: as `q` with stride `outStride`; it must not overlap `q`, `k` or `v`.
+func multiHeadAttention(
+    q: UnsafePointer<Float>, qStride: Int,
+    k: UnsafePointer<Float>, kStride: Int,
+    v: UnsafePointer<Float>, vStride: Int,
+    out: UnsafeMutablePointer<Float>, outStride: Int,
+    batch: Int, queryTokens: Int, keyTokens: Int, heads: Int, headDim: Int
+) {
+    let tile = attentionQueryTile
+    let tiles = (queryTokens + tile - 1) / tile
+    let scale = 1 / Float(headDim).squareRoot()
+    let outAddress = Int(bitPattern: out)
+    // Work items: (sample, head, query tile); each thread owns one score block.
+    Threads.parallelFor(batch * heads * tiles, singleThreadedBLAS: true) { items in
+        let out = UnsafeMutablePointer<Float>(bitPattern: outAddress)!
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: tile * keyTokens)
+        defer { scores.deallocate() }
+        for item in items {
+            let t = item % tiles
+            let h = (item / tiles) % heads
+            let b = item / (tiles * heads)
+            let q0 = t * tile
+            let rows = min(tile, queryTokens - q0)
+            let qTile = q + (b * queryTokens + q0) * qStride + h * headDim
+            let kHead = k + b * keyTokens * kStride + h * headDim
+            let vHead = v + b * keyTokens * vStride + h * headDim
+            // (rows, Lk) = (rows, d) · (Lk, d)ᵀ / sqrt(d)
+            BLAS.sgemm(transA: .none, transB: .transpose, m: rows, n: keyTokens, k: headDim,
+                       alpha: scale, a: qTile, lda: qStride, b: kHead, ldb: kStride,
+                       beta: 0, c: scores, ldc: keyTokens)
+            for r in 0..<rows { softmaxInPlace(scores + r * keyTokens, count: keyTokens) }
+            // (rows, d) = (rows, Lk) · (Lk, d)
+            BLAS.sgemm(transA: .none, transB: .none, m: rows, n: headDim, k: keyTokens,
+                       alpha: 1, a: scores, lda: keyTokens, b: vHead, ldb: vStride,
+                       beta: 0, c: out + (b * queryTokens + q0) * outStride + h * headDim, ldc: outStride)
+        }
+    }
+}
+
+/// Numerically stable softmax of one row of `count` values, in place.
+@inline(__always)
+func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    var peak = -Float.infinity
+    for i in 0..<count { peak = max(peak, x[i]) }
+    for i in 0..<count { x[i] = fastExp(x[i] - peak) }
+    let inverse = 1 / rowSum(x, count: count)
+    for i in 0..<count { x[i] *= inverse }
+}
+
+/// Sum of `count` floats with four independent vector accumulators (a plain loop would be a
+/// serial chain of scalar adds: float addition is not reassociated by the compiler).
+@inline(__always)
+func rowSum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var a0 = SIMD4<Float>(), a1 = SIMD4<Float>(), a2 = SIMD4<Float>(), a3 = SIMD4<Float>()
+    var i = 0
+    let raw = UnsafeRawPointer(x)
+    while i + 16 <= count {
+        a0 += raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self)
+        a1 += raw.loadUnaligned(fromByteOffset: 4 * (i + 4), as: SIMD4<Float>.self)
+        a2 += raw.loadUnaligned(fromByteOffset: 4 * (i + 8), as: SIMD4<Float>.self)
+        a3 += raw.loadUnaligned(fromByteOffset: 4 * (i + 12), as: SIMD4<Float>.self)
+        i += 16
+    }
+    var total = ((a0 + a1) + (a2 + a3)).sum()
+    while i < count {
+        total += x[i]
+        i += 1
+    }
+    return total
+}

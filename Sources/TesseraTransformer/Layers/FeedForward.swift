@@ -1,0 +1,26 @@
+// Port of diffusers 0.42.1 `FeedForward(dim, inner_dim=ffn_dim, activation_fn="gelu-approximate")`
+// (`diffusers/models/attention.py`, `diffusers/models/activations.py` GELU).
+
+import TesseraTensor
+
+/// Position-wise MLP: `net.0.proj` (ffn_dim, dim) → GELU(tanh) → `net.2` (dim, ffn_dim).
+/// (`net.1` is dropout.)
+struct FeedForward: Sendable {
+    /// Checkpoint key `net.0.proj`.
+    let net_0_proj: LinearProjection
+    /// Checkpoint key `net.2`.
+    let net_2: LinearProjection
+
+    /// `x` (rows, dim) → `out` (rows, dim), with scratch `hidden` (rows, ffn_dim).
+    func apply(_ x: UnsafePointer<Float>, rows: Int, hidden: UnsafeMutablePointer<Float>,
+               into out: UnsafeMutablePointer<Float>) {
+        let width = net_0_proj.outFeatures
+        net_0_proj.apply(x, rows: rows, into: hidden)  // (rows, ffn_dim)
+        let address = Int(bitPattern: hidden)
+        Threads.parallelFor(rows, grain: 8) { range in
+            let hidden = UnsafeMutablePointer<Float>(bitPattern: address)!
+            geluTanhInPlace(hidden + range.lowerBound * width, count: range.count * width)
+        }
+        net_2.apply(hidden, rows: rows, into: out)  // (rows, dim)
+    }
+}
