@@ -10,7 +10,10 @@ field or desert travels 0.6 H in 2 s but has only 0.72 H - d above the floor
 line), the object stays inside the frame and starts as high as it can, so it
 crosses the floor line as little as possible; an object whose straight path is
 longer than the frame (clips longer than about 3 s) starts at the edge it moves
-away from and leaves the frame late in the clip.
+away from and leaves the frame late in the clip. Two objects never start
+overlapping (the spec); beyond that the sampler prefers positions whose whole
+paths keep apart, so that no object hides the other, and only falls back to
+start-only separation when 100 draws find none.
 """
 
 from __future__ import annotations
@@ -138,6 +141,14 @@ def _overlap(a: WorldObject, b: WorldObject, W: int, H: int) -> bool:
     return math.hypot((a.x0 - b.x0) * W, (a.y0 - b.y0) * H) < ra + rb + 1.0
 
 
+def _paths_overlap(scene: Scene) -> bool:
+    from .render import object_track  # the renderer's trajectories, so both agree exactly
+
+    ta, tb = (object_track(o, scene) for o in scene.objects)
+    gap = np.hypot(ta.cx - tb.cx, ta.cy - tb.cy) - ta.radius - tb.radius
+    return bool((gap < 1.0).any())
+
+
 def _choice(rng, options):
     return options[int(rng.integers(len(options)))]
 
@@ -190,18 +201,26 @@ def sample_scene(
     wanted = list(wanted) if wanted else [{} for _ in range(count)]
     validate_attributes(background, wanted)
     scene = Scene(background=background, objects=[], width=width, height=height, frames=frames, fps=fps, seed=seed)
-    for attempt in range(200):
-        scene.objects = []
-        taken = {w["color"] for w in wanted if w.get("color")}
-        for want in wanted:
-            obj = _draw_object(rng, background, want, taken - ({want["color"]} if want.get("color") else set()))
-            taken.add(obj.color)
+    taken = {w["color"] for w in wanted if w.get("color")}
+    for want in wanted:
+        obj = _draw_object(rng, background, want, taken)
+        taken.add(obj.color)
+        scene.objects.append(obj)
+    # Positions: starts never overlap (the spec); paths that never overlap are preferred,
+    # so that no object hides another, and kept unless 100 draws find none.
+    fallback = None
+    for attempt in range(300):
+        for obj in scene.objects:
             _place(rng, obj, scene)
-            scene.objects.append(obj)
-        if len(scene.objects) < 2 or not _overlap(scene.objects[0], scene.objects[1], width, height):
+        if len(scene.objects) < 2:
+            break
+        a, b = scene.objects
+        if _overlap(a, b, width, height):
+            continue
+        if attempt >= 100 or not _paths_overlap(scene):
             break
     else:
-        raise ValueError(f"seed {seed}: found no non-overlapping start positions for {wanted}")
+        raise ValueError(f"seed {seed}: found no non-overlapping start positions for {scene.attributes()}")
     s = spec.star_side(width, height)
     if background == "night sky":
         xs = rng.integers(0, width - s + 1, spec.STAR_COUNT)
