@@ -23,6 +23,12 @@ struct AttentionBench: ParsableCommand {
     @Option(help: "Timed runs per configuration (after one warm-up); the median is reported.")
     var runs = 3
 
+    @Option(help: "Query rows per tile of the tiled kernel.")
+    var queryTile = AttentionTiling().queryTile
+
+    @Option(help: "Keys per tile of the tiled kernel.")
+    var keyTile = AttentionTiling().keyTile
+
     @Option(help: .hidden)
     var child: String?
 
@@ -38,7 +44,7 @@ struct AttentionBench: ParsableCommand {
             return
         }
         try BLAS.load()
-        print("Self-attention, batch 1, width \(width), median of \(runs) runs after a warm-up, \(Threads.count) threads, core \(BLAS.coreName)")
+        print("Self-attention, batch 1, width \(width), tiles \(queryTile)x\(keyTile), median of \(runs) runs after a warm-up, \(Threads.count) threads, core \(BLAS.coreName)")
         print("peak RSS is the child process's whole maximum resident set (inputs and output included)")
         var rows: [[String]] = []
         for headDim in dimList {
@@ -48,6 +54,7 @@ struct AttentionBench: ParsableCommand {
                     let output = try BenchSupport.runSelf([
                         "attention", "--child", kind, "--lengths", String(length), "--head-dims", String(headDim),
                         "--width", String(width), "--runs", String(runs),
+                        "--query-tile", String(queryTile), "--key-tile", String(keyTile),
                     ])
                     var seconds = 0.0, peak = 0
                     for line in output.split(separator: "\n") {
@@ -85,6 +92,7 @@ struct AttentionBench: ParsableCommand {
         }
         let q = fill(1), k = fill(2), v = fill(3)
         var out = [Float](repeating: 0, count: count)
+        let tiling = AttentionTiling(queryTile: queryTile, keyTile: keyTile)
         var times: [Double] = []
         for run in 0...runs {
             let seconds = try q.withUnsafeBufferPointer { qp in
@@ -97,7 +105,7 @@ struct AttentionBench: ParsableCommand {
                                 return BenchSupport.time {
                                     scaledDotProductAttention(query: qb, key: kb, value: vb, output: ob, batch: 1,
                                                               heads: heads, queryLength: length, keyLength: length,
-                                                              headDim: headDim)
+                                                              headDim: headDim, tiling: tiling)
                                 }
                             case "naive":
                                 return BenchSupport.time {

@@ -21,6 +21,7 @@ struct Tessera: ParsableCommand {
             Encode.self,
             Frames.self,
             Inspect.self,
+            Doctor.self,
         ]
     )
 }
