@@ -49,18 +49,9 @@ func channelRMSNorm(
                 let row = xb + c * spatial, out = yb + c * spatial
                 let g = gamma[c]
                 if silu {
-                    var i = 0
-                    while i + 16 <= n {
-                        let v = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD16<Float>.self)
-                            * UnsafeRawPointer(inverse + i).loadUnaligned(as: SIMD16<Float>.self) * g
-                        let s = v / (1 + vectorExp(-v))
-                        UnsafeMutableRawPointer(out + i).storeBytes(of: s, as: SIMD16<Float>.self)
-                        i += 16
-                    }
-                    while i < n {
+                    for i in 0..<n {
                         let v = row[i] * inverse[i] * g
-                        out[i] = v / (1 + scalarExp(-v))
-                        i += 1
+                        out[i] = v / (1 + fastExp(-v))
                     }
                 } else {
                     for i in 0..<n { out[i] = row[i] * inverse[i] * g }

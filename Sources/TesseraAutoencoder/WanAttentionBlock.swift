@@ -68,7 +68,7 @@ struct WanAttentionBlock {
                             // scores (rows, L) = q[:, q0..]ᵀ (rows, C) · k (C, L), scaled.
                             BLAS.sgemm(transA: .transpose, m: rows, n: l, k: c, alpha: scale,
                                        a: q + q0, lda: l, b: k, ldb: l, c: scores, ldc: l)
-                            softmaxRows(scores, rows: rows, columns: l)
+                            softmax(scores, rows: rows, dim: l, into: scores)
                             // attended[:, q0..] (C, rows) = v (C, L) · scoresᵀ (L, rows).
                             BLAS.sgemm(transB: .transpose, m: c, n: rows, k: l,
                                        a: v, lda: l, b: scores, ldb: l, c: attended + q0, ldc: l)
@@ -90,32 +90,5 @@ struct WanAttentionBlock {
             }
         }
         return out
-    }
-
-    /// Row-wise softmax in place, max-subtracted as `F.scaled_dot_product_attention`.
-    private func softmaxRows(_ s: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
-        Threads.parallelFor(rows, grain: 8) { range in
-            for r in range {
-                let row = s + r * columns
-                var m = -Float.infinity
-                for i in 0..<columns { m = max(m, row[i]) }
-                var sum: Float = 0
-                var i = 0
-                while i + 16 <= columns {
-                    let e = vectorExp(UnsafeRawPointer(row + i).loadUnaligned(as: SIMD16<Float>.self) - m)
-                    UnsafeMutableRawPointer(row + i).storeBytes(of: e, as: SIMD16<Float>.self)
-                    sum += e.sum()
-                    i += 16
-                }
-                while i < columns {
-                    let e = scalarExp(row[i] - m)
-                    row[i] = e
-                    sum += e
-                    i += 1
-                }
-                let inv = 1 / sum
-                for j in 0..<columns { row[j] *= inv }
-            }
-        }
     }
 }
