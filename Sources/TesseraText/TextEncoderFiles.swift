@@ -11,7 +11,7 @@ public enum TextEncoderFiles {
     /// Files read from the folder, relative to it.
     public static let required = [
         "config.json", "model.safetensors", "vocab.txt", "tokenizer.json",
-        "sentence_bert_config.json", "1_Pooling/config.json",
+        "modules.json", "sentence_bert_config.json", "1_Pooling/config.json",
     ]
 
     /// `$TESSERA_HOME` (default `~/.cache/tessera`).

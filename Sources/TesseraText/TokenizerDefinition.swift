@@ -108,7 +108,7 @@ struct TokenizerDefinition: Decodable {
         do {
             return try JSONDecoder().decode(TokenizerDefinition.self, from: Data(contentsOf: url))
         } catch {
-            throw TextEncoderError.unreadableFile(path: url.path, reason: "not a tokenizers JSON file (\(error))")
+            throw TextEncoderError.unreadableFile(path: url.path, reason: "not a tokenizers JSON file: \(describeDecodingError(error))")
         }
     }
 }
