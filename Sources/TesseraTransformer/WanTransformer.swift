@@ -30,6 +30,8 @@ public struct WanTransformer: Sendable {
     let proj_out: LinearProjection
     /// (1, 2, dim): shift and scale offsets of the output norm, added to `temb`.
     let scale_shift_table: Tensor
+    /// Scratch memory reused from one forward pass to the next.
+    private let workspaces = WanWorkspaceCache()
 
     var dim: Int { config.innerDim }
 
@@ -214,7 +216,8 @@ public struct WanTransformer: Sendable {
         let rows = batch * tokens
 
         let (cos, sin) = rope.pairTables(frames: grid.frames, height: grid.height, width: grid.width)  // (L, hd/2)
-        let workspace = WanForwardWorkspace(batch: batch, tokens: tokens, dim: d, ffnDim: config.ffnDim)
+        let workspace = workspaces.take(batch: batch, tokens: tokens, dim: d, ffnDim: config.ffnDim)
+        defer { workspaces.give(workspace) }
         patch_embedding.apply(latents, into: workspace.hidden)  // (B·L, dim)
         let (temb, timestepProj) = condition_embedder.embedTime(timestep)  // (B, dim), (B, 6·dim)
 

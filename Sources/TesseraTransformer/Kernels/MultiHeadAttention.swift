@@ -31,7 +31,11 @@ func multiHeadAttention(
     Threads.parallelFor(batch * heads * tiles, singleThreadedBLAS: true) { items in
         let out = UnsafeMutablePointer<Float>(bitPattern: outAddress)!
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: tile * keyTokens)
-        defer { scores.deallocate() }
+        let inverseSums = UnsafeMutablePointer<Float>.allocate(capacity: tile)
+        defer {
+            scores.deallocate()
+            inverseSums.deallocate()
+        }
         for item in items {
             let t = item % tiles
             let h = (item / tiles) % heads
@@ -45,23 +49,31 @@ func multiHeadAttention(
             BLAS.sgemm(transA: .none, transB: .transpose, m: rows, n: keyTokens, k: headDim,
                        alpha: scale, a: qTile, lda: qStride, b: kHead, ldb: kStride,
                        beta: 0, c: scores, ldc: keyTokens)
-            for r in 0..<rows { softmaxInPlace(scores + r * keyTokens, count: keyTokens) }
-            // (rows, d) = (rows, Lk) · (Lk, d)
+            // Unnormalised softmax e^(s − max) (rows, Lk); the division by each row's sum is
+            // applied to the (rows, d) output instead, d ≪ Lk values per row.
+            for r in 0..<rows {
+                inverseSums[r] = 1 / expShiftedByMax(scores + r * keyTokens, count: keyTokens)
+            }
+            // (rows, d) = (rows, Lk) · (Lk, d) / row sums
+            let outTile = out + (b * queryTokens + q0) * outStride + h * headDim
             BLAS.sgemm(transA: .none, transB: .none, m: rows, n: headDim, k: keyTokens,
                        alpha: 1, a: scores, lda: keyTokens, b: vHead, ldb: vStride,
-                       beta: 0, c: out + (b * queryTokens + q0) * outStride + h * headDim, ldc: outStride)
+                       beta: 0, c: outTile, ldc: outStride)
+            for r in 0..<rows {
+                let o = outTile + r * outStride, inverse = inverseSums[r]
+                for c in 0..<headDim { o[c] *= inverse }
+            }
         }
     }
 }
 
-/// Numerically stable softmax of one row of `count` values, in place.
+/// x ← e^(x − max x) over one row of `count` ≥ 1 values, in place; returns the row's sum (≥ 1),
+/// the softmax denominator.
 @inline(__always)
-func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    var peak = -Float.infinity
-    for i in 0..<count { peak = max(peak, x[i]) }
+func expShiftedByMax(_ x: UnsafeMutablePointer<Float>, count: Int) -> Float {
+    let peak = rowMax(x, count: count)
     for i in 0..<count { x[i] = fastExp(x[i] - peak) }
-    let inverse = 1 / rowSum(x, count: count)
-    for i in 0..<count { x[i] *= inverse }
+    return rowSum(x, count: count)
 }
 
 /// Sum of `count` floats with four independent vector accumulators (a plain loop would be a
@@ -84,4 +96,29 @@ func rowSum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         i += 1
     }
     return total
+}
+
+/// Maximum of `count` ≥ 1 floats, with four vector accumulators (see `rowSum`).
+@inline(__always)
+func rowMax(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var a0 = SIMD4<Float>(repeating: -.infinity), a1 = a0, a2 = a0, a3 = a0
+    var i = 0
+    let raw = UnsafeRawPointer(x)
+    while i + 16 <= count {
+        let v0 = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self)
+        let v1 = raw.loadUnaligned(fromByteOffset: 4 * (i + 4), as: SIMD4<Float>.self)
+        let v2 = raw.loadUnaligned(fromByteOffset: 4 * (i + 8), as: SIMD4<Float>.self)
+        let v3 = raw.loadUnaligned(fromByteOffset: 4 * (i + 12), as: SIMD4<Float>.self)
+        a0.replace(with: v0, where: v0 .> a0)
+        a1.replace(with: v1, where: v1 .> a1)
+        a2.replace(with: v2, where: v2 .> a2)
+        a3.replace(with: v3, where: v3 .> a3)
+        i += 16
+    }
+    var best = max(max(a0.max(), a1.max()), max(a2.max(), a3.max()))
+    while i < count {
+        best = max(best, x[i])
+        i += 1
+    }
+    return best
 }

@@ -16,11 +16,7 @@ struct FeedForward: Sendable {
                into out: UnsafeMutablePointer<Float>) {
         let width = net_0_proj.outFeatures
         net_0_proj.apply(x, rows: rows, into: hidden)  // (rows, ffn_dim)
-        let address = Int(bitPattern: hidden)
-        Threads.parallelFor(rows, grain: 8) { range in
-            let hidden = UnsafeMutablePointer<Float>(bitPattern: address)!
-            geluTanhInPlace(hidden + range.lowerBound * width, count: range.count * width)
-        }
+        geluTanhInPlace(hidden, count: rows * width)  // (rows, ffn_dim)
         net_2.apply(hidden, rows: rows, into: out)  // (rows, dim)
     }
 }

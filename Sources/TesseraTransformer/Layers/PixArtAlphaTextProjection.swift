@@ -12,8 +12,7 @@ struct PixArtAlphaTextProjection: Sendable {
 
     /// (B, Ltext, text_dim) → (B, Ltext, dim)
     func callAsFunction(_ caption: Tensor) -> Tensor {
-        var h = linear_1(caption)  // (B, Ltext, dim)
-        h.withUnsafeMutableBufferPointer { geluTanhInPlace($0.baseAddress!, count: $0.count) }
+        let h = gelu(linear_1(caption), approximation: .tanh)  // (B, Ltext, dim)
         return linear_2(h)  // (B, Ltext, dim)
     }
 }

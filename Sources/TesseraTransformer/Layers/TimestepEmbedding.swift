@@ -41,7 +41,7 @@ struct TimestepEmbedding: Sendable {
     /// (B, freq_dim) → (B, dim)
     func callAsFunction(_ sinusoids: Tensor) -> Tensor {
         var h = linear_1(sinusoids)  // (B, dim)
-        h.withUnsafeMutableBufferPointer { siluInPlace($0.baseAddress!, count: $0.count) }
+        h = silu(h)
         return linear_2(h)  // (B, dim)
     }
 }

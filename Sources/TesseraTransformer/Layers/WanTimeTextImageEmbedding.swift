@@ -17,9 +17,7 @@ struct WanTimeTextImageEmbedding: Sendable {
     func embedTime(_ timesteps: [Float]) -> (temb: Tensor, timestepProj: Tensor) {
         let sinusoids = timestepSinusoidalEmbedding(timesteps, dim: freqDim)  // (B, freq_dim)
         let temb = time_embedder(sinusoids)  // (B, dim)
-        var activated = temb
-        activated.withUnsafeMutableBufferPointer { siluInPlace($0.baseAddress!, count: $0.count) }
-        let timestepProj = time_proj(activated)  // (B, 6·dim)
+        let timestepProj = time_proj(silu(temb))  // (B, 6·dim)
         return (temb, timestepProj)
     }
 

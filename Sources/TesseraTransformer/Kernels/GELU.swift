@@ -1,0 +1,25 @@
+// GELU (tanh approximation) for the feed-forward hidden activations, in place.
+//
+// TesseraTensor's `gelu(_:count:approximation:into:)` computes the same function; this form
+// (x·σ(2u), one division, no select) vectorises better and measured 3-4x faster on the
+// (B·L, ffn_dim) activations here (1.77M values: 12-16 ms against 45-52 ms on one thread),
+// which made it 10 % of a forward pass. Keep it until the shared kernel catches up.
+
+import TesseraTensor
+
+/// PyTorch's `gelu(x, approximate="tanh")` = 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³),
+/// written as x·σ(2u) = x / (1 + e^(−2u)).
+@inline(__always)
+func geluTanh(_ x: Float) -> Float {
+    let u = 0.797_884_560_802_865_4 * (x + 0.044_715 * x * x * x)
+    return x / (1 + fastExp(-2 * u))
+}
+
+/// x ← gelu_tanh(x) over `count` floats, split across the thread pool.
+func geluTanhInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    let address = Int(bitPattern: x)
+    Threads.parallelFor(count, grain: 1 << 14) { range in
+        let x = UnsafeMutablePointer<Float>(bitPattern: address)! + range.lowerBound
+        for i in 0..<range.count { x[i] = geluTanh(x[i]) }
+    }
+}
