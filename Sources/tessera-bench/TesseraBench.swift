@@ -13,6 +13,7 @@ struct TesseraBench: ParsableCommand {
             All.self,
             GEMMBench.self,
             AttentionBench.self,
+            TransformerBenchmark.self,
         ]
     )
 }
@@ -26,6 +27,7 @@ struct All: ParsableCommand {
         let benchmarks: [ParsableCommand.Type] = [
             GEMMBench.self,
             AttentionBench.self,
+            TransformerBenchmark.self,
         ]
         for benchmark in benchmarks {
             print("== \(benchmark.configuration.commandName ?? "\(benchmark)")")
