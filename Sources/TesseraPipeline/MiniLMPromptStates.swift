@@ -16,6 +16,9 @@ public final class MiniLMPromptStates: PromptStateEncoder, @unchecked Sendable {
 
     /// Loads the encoder from `directory` (default `$TESSERA_HOME/text-encoders/all-MiniLM-L6-v2`,
     /// installed by `make setup`).
+    /// `$TESSERA_HOME/text-encoders/all-MiniLM-L6-v2`.
+    public static var defaultDirectory: URL { PromptEncoder.defaultDirectory }
+
     public init(directory: URL = PromptEncoder.defaultDirectory) throws {
         // Truncation is reported by the pipeline (against the model's max_length), not here.
         encoder = try PromptEncoder(directory: directory, warn: { _ in })
