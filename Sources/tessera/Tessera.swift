@@ -18,6 +18,7 @@ struct Tessera: ParsableCommand {
             """,
         version: TesseraVersion.string,
         subcommands: [
+            Generate.self,
             Encode.self,
             Frames.self,
             Inspect.self,
