@@ -4,6 +4,8 @@ import Foundation
 
 /// Something the prompt encoder could not do, with what the user must know to fix it.
 public enum TextEncoderError: Error, CustomStringConvertible, Equatable {
+    /// The encoder folder itself is absent.
+    case notInstalled(directory: String)
     /// A file of the encoder folder is absent.
     case missingFile(path: String)
     /// A file of the encoder folder exists but cannot be read or parsed.
@@ -15,6 +17,8 @@ public enum TextEncoderError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
+        case .notInstalled(let directory):
+            return "prompt encoder not installed: no folder \(directory); `make setup` (or `bash scripts/setup.sh`) installs it"
         case .missingFile(let path):
             return "prompt encoder file missing: \(path); `make setup` (or `bash scripts/setup.sh`) installs it"
         case .unreadableFile(let path, let reason):

@@ -30,8 +30,13 @@ public enum TextEncoderFiles {
             .appendingPathComponent(modelName, isDirectory: true)
     }
 
-    /// Throws `TextEncoderError.missingFile` for the first required file absent from `directory`.
+    /// Throws `TextEncoderError.notInstalled` when `directory` does not exist, and
+    /// `missingFile` for the first required file absent from it.
     public static func check(_ directory: URL) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw TextEncoderError.notInstalled(directory: directory.path)
+        }
         for name in required {
             let path = directory.appendingPathComponent(name).path
             if !FileManager.default.fileExists(atPath: path) {

@@ -23,6 +23,7 @@ struct Tessera: ParsableCommand {
             Frames.self,
             Inspect.self,
             Doctor.self,
+            Embed.self,
         ]
     )
 }
