@@ -203,3 +203,10 @@ def test_two_objects_drawn_in_order():
     b = WorldObject("blue", "circle", "small", "still", x0=0.5, y0=0.5)
     f = render([Scene("gray studio", [a, b], frames=1)])[0, 0].numpy()
     assert (f[64, 64] == spec.COLORS["blue"]).all()      # the second object is in front
+
+
+def test_frame_selection_matches_full_render():
+    s = [sample_scene(i, 64, 64, 17) for i in range(3)]
+    full = render(s)
+    part = render(s, frame_indices=[0, 5, 16])
+    assert (part == full[:, [0, 5, 16]]).all()

@@ -192,8 +192,12 @@ def background_image(name: str, width: int, height: int, device="cpu") -> torch.
 # MARK: - Rendering
 
 
-def render(scenes: list[Scene], device="cpu", output: str = "uint8", chunk: int = 16) -> torch.Tensor:
-    """Render clips of one size: uint8 (B, F, H, W, 3) or, with output="float", (B, 3, F, H, W) in [-1, 1]."""
+def render(scenes: list[Scene], device="cpu", output: str = "uint8", chunk: int = 16,
+           frame_indices: list[int] | None = None) -> torch.Tensor:
+    """Render clips of one size: uint8 (B, F, H, W, 3) or, with output="float", (B, 3, F, H, W) in [-1, 1].
+
+    `frame_indices` renders only those frames of every clip (image training draws single frames).
+    """
     if not scenes:
         raise ValueError("no scenes to render")
     W, H, F = scenes[0].width, scenes[0].height, scenes[0].frames
@@ -201,12 +205,14 @@ def render(scenes: list[Scene], device="cpu", output: str = "uint8", chunk: int 
         raise ValueError("all scenes of a batch need the same width, height and frames")
     parts = []
     for i in range(0, len(scenes), chunk):
-        parts.append(_render_chunk(scenes[i : i + chunk], torch.device(device), output))
+        parts.append(_render_chunk(scenes[i : i + chunk], torch.device(device), output, frame_indices))
     return torch.cat(parts)
 
 
-def _render_chunk(scenes: list[Scene], device: torch.device, output: str) -> torch.Tensor:
-    W, H, F = scenes[0].width, scenes[0].height, scenes[0].frames
+def _render_chunk(scenes: list[Scene], device: torch.device, output: str, frame_indices) -> torch.Tensor:
+    W, H = scenes[0].width, scenes[0].height
+    keep = np.arange(scenes[0].frames) if frame_indices is None else np.asarray(frame_indices)
+    F = len(keep)
     B = len(scenes)
     bgs = {name: background_image(name, W, H, device) for name in {s.background for s in scenes}}
     img = torch.stack([bgs[s.background] for s in scenes])  # (B, H, W, 3)
@@ -227,7 +233,7 @@ def _render_chunk(scenes: list[Scene], device: torch.device, output: str) -> tor
             tracks = [object_track(o, scenes[b]) for o, b in zip(objs, idx)]
 
             def param(name):
-                arr = np.stack([getattr(t, name) for t in tracks]).astype(np.float32)
+                arr = np.stack([getattr(t, name)[keep] for t in tracks]).astype(np.float32)
                 return torch.from_numpy(arr).to(device).view(len(idx), F, 1, 1)  # (N, F, 1, 1)
 
             cov = coverage(shape, px, py, param("cx"), param("cy"), param("radius"), param("angle"))
