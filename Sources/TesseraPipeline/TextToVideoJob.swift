@@ -100,7 +100,7 @@ public struct TextToVideoJob: Sendable {
             clip.seconds[.write] = seconds(since: write)
             files.append("metadata.json")
             var metadata = makeMetadata(clip, identity: identity, estimate: estimate, files: files)
-            metadata.seconds["total"] = seconds(since: started)
+            metadata.seconds["total"] = (seconds(since: started) * 1000).rounded() / 1000
             metadata.peakMemoryBytes = ClipWriter.peakMemoryBytes()
             try metadata.jsonData().write(to: try out.url(for: "metadata.json"))
             if cancellation?.isCancelled == true { throw PipelineError.cancelled(stage: ProgressEvent.Stage.write.rawValue) }
