@@ -45,7 +45,7 @@ extension WeightSource {
     public func ignore(_ key: String) { store.ignore(fullKey: fullKey(key)) }
 
     /// Marks every key under `prefix` (the key itself and `prefix.…`, e.g. "pooler") as
-    /// deliberately unused.
+    /// deliberately unused; on the store itself, `ignore(prefix: "")` ignores every key.
     public func ignore(prefix: String) { store.ignore(fullPrefix: fullKey(prefix)) }
 
     /// The keys under `prefix`, joined with a dot: `scope("blocks.3")` then `take("norm.weight", ...)`

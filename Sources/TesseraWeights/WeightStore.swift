@@ -225,7 +225,7 @@ public final class WeightStore: WeightSource, @unchecked Sendable {
         if finishedResult == nil {
             var all = problems
             for (key, found) in location.sorted(by: { $0.key < $1.key })
-            where !taken.contains(key) && !ignoredKeys.contains(key) && !ignoredPrefixes.contains(where: { key == $0 || key.hasPrefix($0 + ".") }) {
+            where !taken.contains(key) && !ignoredKeys.contains(key) && !ignoredPrefixes.contains(where: { $0.isEmpty || key == $0 || key.hasPrefix($0 + ".") }) {
                 all.append(.unexpected(key: key, dtype: found.entry.dtype, shape: found.entry.shape,
                                        file: files[found.file].url.lastPathComponent))
             }
