@@ -86,6 +86,10 @@ const char *tessera_cpu_preferred_coretype(const tessera_cpu_features *f) {
 
 // MARK: - Loading
 
+/// log2 of the cycles an idle OpenBLAS worker spins before sleeping (OpenBLAS clamps to 4..30;
+/// its default is 28).
+#define TESSERA_OPENBLAS_THREAD_TIMEOUT "4"
+
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
                          const float *, int, float, float *, int);
 typedef void (*set_threads_fn)(int);
@@ -123,6 +127,16 @@ static void tessera_blas_load_once(void) {
         }
     }
 
+    // OpenBLAS's idle workers spin (sched_yield) for 2^28 cycles, about 0.1 s, after each call,
+    // competing with Tessera's own parallel loops that run between BLAS calls. 2^4 cycles
+    // parks them at once (measured: `tessera-bench interleave`, docs/benchmarks.md).
+    const char *userTimeout = getenv("OPENBLAS_THREAD_TIMEOUT");
+    int weSetTimeout = 0;
+    if (!(userTimeout && userTimeout[0])) {
+        setenv("OPENBLAS_THREAD_TIMEOUT", TESSERA_OPENBLAS_THREAD_TIMEOUT, 1);
+        weSetTimeout = 1;
+    }
+
     // The pthread build first (what libopenblas0-pthread installs), then whatever variant the
     // alternatives system points at.
     static const char *const candidates[] = {
@@ -146,6 +160,7 @@ static void tessera_blas_load_once(void) {
     // The variable is ours only for OpenBLAS's constructor: child processes (ffmpeg, a nested
     // tessera) must not mistake it for a user setting.
     if (weSet) unsetenv("OPENBLAS_CORETYPE");
+    if (weSetTimeout) unsetenv("OPENBLAS_THREAD_TIMEOUT");
 
     if (!handle) {
         snprintf(loadError, sizeof loadError,

@@ -23,11 +23,15 @@ public func gelu(
         let xs = x + range.lowerBound, ys = y + range.lowerBound
         switch approximation {
         case .tanh:
-            for i in 0..<range.count {
-                // tanh(u) = 1 − 2 / (e^{2u} + 1): fastExp's inf and 0 at the ends give ±1.
-                let v = xs[i]
+            // tanh(u) = 1 − 2 / (e^{2u} + 1): fastExp's inf and 0 at the ends give ±1.
+            @inline(__always) func geluTanh(_ v: Float) -> Float {
                 let u = 0.7978845608028654 * (v + 0.044715 * v * v * v)
-                ys[i] = 0.5 * v * (2 - 2 / (fastExp(2 * u) + 1))
+                return 0.5 * v * (2 - 2 / (fastExp(2 * u) + 1))
+            }
+            if isSameBuffer(xs, ys) {
+                for i in 0..<range.count { ys[i] = geluTanh(ys[i]) }
+            } else {
+                for i in 0..<range.count { ys[i] = geluTanh(xs[i]) }
             }
         case .erf:
             for i in 0..<range.count {
@@ -40,7 +44,11 @@ public func gelu(
 /// SiLU (swish) over `count` floats: y = x · sigmoid(x) = x / (1 + e^{−x}); x and y may alias.
 public func silu(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
     Threads.parallelFor(count, grain: 1 << 15) { range in
-        for i in range { y[i] = x[i] / (1 + fastExp(-x[i])) }
+        if isSameBuffer(x, y) {
+            for i in range { y[i] = y[i] / (1 + fastExp(-y[i])) }
+        } else {
+            for i in range { y[i] = x[i] / (1 + fastExp(-x[i])) }
+        }
     }
 }
 

@@ -3,14 +3,26 @@
 /// y = a + b over `count` floats; y may alias a or b.
 public func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
     Threads.parallelFor(count, grain: 1 << 16) { range in
-        for i in range { y[i] = a[i] + b[i] }
+        if isSameBuffer(a, y) {
+            for i in range { y[i] += b[i] }
+        } else if isSameBuffer(b, y) {
+            for i in range { y[i] += a[i] }
+        } else {
+            for i in range { y[i] = a[i] + b[i] }
+        }
     }
 }
 
 /// y = a · b over `count` floats; y may alias a or b.
 public func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>) {
     Threads.parallelFor(count, grain: 1 << 16) { range in
-        for i in range { y[i] = a[i] * b[i] }
+        if isSameBuffer(a, y) {
+            for i in range { y[i] *= b[i] }
+        } else if isSameBuffer(b, y) {
+            for i in range { y[i] *= a[i] }
+        } else {
+            for i in range { y[i] = a[i] * b[i] }
+        }
     }
 }
 

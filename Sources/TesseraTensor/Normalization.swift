@@ -32,15 +32,16 @@ public func layerNorm(
             }
             variance /= Float(dim)
             let inv = 1 / (variance + eps).squareRoot()
+            normalizeRow(xr, yr, dim, shift: mean, scale: inv)
             switch (weight, bias) {
             case let (w?, b?):
-                for j in 0..<dim { yr[j] = (xr[j] - mean) * inv * w[j] + b[j] }
+                for j in 0..<dim { yr[j] = yr[j] * w[j] + b[j] }
             case let (w?, nil):
-                for j in 0..<dim { yr[j] = (xr[j] - mean) * inv * w[j] }
+                for j in 0..<dim { yr[j] *= w[j] }
             case let (nil, b?):
-                for j in 0..<dim { yr[j] = (xr[j] - mean) * inv + b[j] }
+                for j in 0..<dim { yr[j] += b[j] }
             case (nil, nil):
-                for j in 0..<dim { yr[j] = (xr[j] - mean) * inv }
+                break
             }
         }
     }
@@ -72,12 +73,23 @@ public func rmsNorm(
                 i += 1
             }
             let inv = 1 / (squares / Float(dim) + eps).squareRoot()
+            normalizeRow(xr, yr, dim, shift: 0, scale: inv)
             if let w = weight {
-                for j in 0..<dim { yr[j] = xr[j] * inv * w[j] }
-            } else {
-                for j in 0..<dim { yr[j] = xr[j] * inv }
+                for j in 0..<dim { yr[j] *= w[j] }
             }
         }
+    }
+}
+
+
+/// y = (x − shift) · scale over one row; x and y may be the same buffer (own loop, so that
+/// both cases vectorise: see `isSameBuffer`).
+@inlinable @inline(__always)
+func normalizeRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ dim: Int, shift: Float, scale: Float) {
+    if isSameBuffer(x, y) {
+        for j in 0..<dim { y[j] = (y[j] - shift) * scale }
+    } else {
+        for j in 0..<dim { y[j] = (x[j] - shift) * scale }
     }
 }
 

@@ -31,7 +31,21 @@ public func fastExp(_ x: Float) -> Float {
 /// y[i] = e^(x[i] − shift) for `count` floats; x and y may be the same buffer.
 @inlinable
 func expShifted(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int, shift: Float) {
-    for i in 0..<count { y[i] = fastExp(x[i] - shift) }
+    // LLVM's run-time overlap check rejects y == x and falls back to scalar code, so the
+    // in-place case gets its own single-pointer loop (see `isSameBuffer`).
+    if isSameBuffer(x, y) {
+        for i in 0..<count { y[i] = fastExp(y[i] - shift) }
+    } else {
+        for i in 0..<count { y[i] = fastExp(x[i] - shift) }
+    }
+}
+
+/// Whether an elementwise kernel runs in place. Loops over two pointers vectorise only after
+/// a run-time check that the buffers do not overlap, which fails when they are the same
+/// buffer; kernels therefore keep a separate single-pointer loop for that case.
+@inlinable @inline(__always)
+func isSameBuffer(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) -> Bool {
+    x == UnsafePointer<Float>(y)
 }
 
 @inlinable @inline(__always)

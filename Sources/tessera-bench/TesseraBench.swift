@@ -13,6 +13,7 @@ struct TesseraBench: ParsableCommand {
             All.self,
             GEMMBench.self,
             AttentionBench.self,
+            InterleaveBench.self,
             TransformerBenchmark.self,
         ]
     )
@@ -27,6 +28,7 @@ struct All: ParsableCommand {
         let benchmarks: [ParsableCommand.Type] = [
             GEMMBench.self,
             AttentionBench.self,
+            InterleaveBench.self,
             TransformerBenchmark.self,
         ]
         for benchmark in benchmarks {

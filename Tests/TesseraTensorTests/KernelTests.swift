@@ -126,6 +126,32 @@ final class KernelTests: XCTestCase {
         assertClose(silu(t).data, siluRef, atol: 2e-6, rtol: 1e-5, "silu")
     }
 
+    /// Every kernel that allows y == x (a separate loop, see `isSameBuffer`) gives bit-identical
+    /// results in place and out of place.
+    func testInPlaceMatchesOutOfPlace() {
+        let (rows, dim) = (7, 301)
+        let x = randomFloats(rows * dim, seed: 65, range: -6...6)
+        let other = randomFloats(rows * dim, seed: 66)
+        typealias Kernel = (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+        let kernels: [(String, Kernel)] = [
+            ("gelu tanh", { gelu($0, count: rows * dim, approximation: .tanh, into: $1) }),
+            ("gelu erf", { gelu($0, count: rows * dim, approximation: .erf, into: $1) }),
+            ("silu", { silu($0, count: rows * dim, into: $1) }),
+            ("softmax", { softmax($0, rows: rows, dim: dim, into: $1) }),
+            ("rmsNorm", { rmsNorm($0, rows: rows, dim: dim, weight: nil, eps: 1e-6, into: $1) }),
+            ("add", { a, y in other.withUnsafeBufferPointer { add(a, $0.baseAddress!, count: rows * dim, into: y) } }),
+            ("multiply", { a, y in other.withUnsafeBufferPointer { multiply($0.baseAddress!, a, count: rows * dim, into: y) } }),
+        ]
+        for (name, kernel) in kernels {
+            var outOfPlace = [Float](repeating: 0, count: x.count)
+            x.withUnsafeBufferPointer { xp in outOfPlace.withUnsafeMutableBufferPointer { kernel(xp.baseAddress!, $0.baseAddress!) } }
+            var inPlace = x
+            inPlace.withUnsafeMutableBufferPointer { kernel(UnsafePointer($0.baseAddress!), $0.baseAddress!) }
+            XCTAssertEqual(inPlace, outOfPlace, name)
+            XCTAssertNotEqual(inPlace, x, "\(name) changed nothing")
+        }
+    }
+
     // MARK: - Rotary embeddings
 
     /// Interleaved-pair rotation against the complex product (x0 + i·x1)·e^{iθ} with θ from
