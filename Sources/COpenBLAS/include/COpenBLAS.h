@@ -5,6 +5,8 @@
 // its load-time constructor, so the variable must be set before the library is loaded. This
 // shim detects the CPU's features with cpuid/xgetbv, sets OPENBLAS_CORETYPE for the duration
 // of dlopen (unless the user set it), and resolves the few entry points Tessera uses.
+// It also sets OPENBLAS_THREAD_TIMEOUT=4 for the load (unless the user set it): idle OpenBLAS
+// workers then sleep at once instead of spinning ~0.1 s next to Tessera's own loops.
 // Nothing links OpenBLAS at build time: only libdl.
 
 #ifndef TESSERA_COPENBLAS_H
