@@ -67,6 +67,8 @@ struct TVWriter {
     AVFrame *frame;
     AVPacket *packet;
     struct SwsContext *sws;
+    uint8_t *rgb_data[4];  ///< aligned, padded copy of the caller's RGB (SIMD reads whole blocks)
+    int rgb_linesize[4];
     int64_t next_pts;
     int palettised;
     int file_open;
@@ -80,6 +82,7 @@ void tv_writer_free(TVWriter *w) {
     av_frame_free(&w->frame);
     av_packet_free(&w->packet);
     sws_freeContext(w->sws);
+    av_freep(&w->rgb_data[0]);
     avformat_free_context(w->fmt);
     free(w);
 }
@@ -196,6 +199,10 @@ TVWriter *tv_writer_open(const char *path, const TVWriterSettings *s, char *err,
             set_err(err, err_len, "cannot create the RGB to YUV converter");
             goto fail;
         }
+        if ((ret = av_image_alloc(w->rgb_data, w->rgb_linesize, c->width, c->height + 1, AV_PIX_FMT_RGB24, 64)) < 0) {
+            set_averr(err, err_len, "allocating the RGB frame", ret);
+            goto fail;
+        }
         sws_setColorspaceDetails(w->sws, sws_getCoefficients(SWS_CS_ITU601), 1, sws_getCoefficients(SWS_CS_ITU601), 0,
                                  0, 1 << 16, 1 << 16);
     }
@@ -246,9 +253,11 @@ int tv_writer_write_rgb(TVWriter *w, const uint8_t *rgb, int stride, char *err, 
         set_averr(err, err_len, "allocating a frame", ret);
         return -1;
     }
-    const uint8_t *src[4] = {rgb, NULL, NULL, NULL};
-    const int src_stride[4] = {stride, 0, 0, 0};
-    sws_scale(w->sws, src, src_stride, 0, w->enc->height, w->frame->data, w->frame->linesize);
+    for (int y = 0; y < w->enc->height; y++)
+        memcpy(w->rgb_data[0] + (size_t)y * (size_t)w->rgb_linesize[0], rgb + (size_t)y * (size_t)stride,
+               (size_t)w->enc->width * 3);
+    sws_scale(w->sws, (const uint8_t *const *)w->rgb_data, w->rgb_linesize, 0, w->enc->height, w->frame->data,
+              w->frame->linesize);
     w->frame->pts = w->next_pts++;
     return encode(w, w->frame, err, err_len);
 }
@@ -300,6 +309,8 @@ struct TVReader {
     AVPacket *packet;
     AVFrame *frame;
     struct SwsContext *sws;
+    uint8_t *rgb_data[4];  ///< aligned, padded conversion target (libswscale's SIMD writes
+    int rgb_linesize[4];   ///< whole blocks, past the end of a tightly packed row)
     int stream_index;
     int width;
     int height;
@@ -315,6 +326,7 @@ void tv_reader_free(TVReader *r) {
     av_packet_free(&r->packet);
     av_frame_free(&r->frame);
     sws_freeContext(r->sws);
+    av_freep(&r->rgb_data[0]);
     if (r->fmt) avformat_close_input(&r->fmt);
     for (int i = 0; i < r->tag_count; i++) {
         free(r->tag_keys[i]);
@@ -441,11 +453,12 @@ static int sws_colorspace(enum AVColorSpace cs) {
 }
 
 /// Converts the decoded frame to packed RGB24 at the stream's size, honouring its matrix
-/// and range as ffmpeg's scale filter does.
+/// and range as ffmpeg's scale filter does, with the ffmpeg tool's default flags (bicubic),
+/// so frames come out bit-identical to `ffmpeg -i X -pix_fmt rgb24`.
 static int convert(TVReader *r, uint8_t *rgb, char *err, size_t err_len) {
     AVFrame *f = r->frame;
     r->sws = sws_getCachedContext(r->sws, f->width, f->height, (enum AVPixelFormat)f->format, r->width, r->height,
-                                  AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL, NULL,
+                                  AV_PIX_FMT_RGB24, SWS_BICUBIC, NULL, NULL,
                                   NULL);
     if (!r->sws) {
         set_err(err, err_len, "cannot create the converter to RGB");
@@ -459,9 +472,18 @@ static int convert(TVReader *r, uint8_t *rgb, char *err, size_t err_len) {
         const int *coefficients = sws_getCoefficients(sws_colorspace(f->colorspace));
         sws_setColorspaceDetails(r->sws, coefficients, full, coefficients, 1, 0, 1 << 16, 1 << 16);
     }
-    uint8_t *dst[4] = {rgb, NULL, NULL, NULL};
-    int dst_stride[4] = {r->width * 3, 0, 0, 0};
-    sws_scale(r->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, dst, dst_stride);
+    if (!r->rgb_data[0]) {
+        // One spare row and 64-byte aligned rows: room for SIMD stores that run past a row.
+        int ret = av_image_alloc(r->rgb_data, r->rgb_linesize, r->width, r->height + 1, AV_PIX_FMT_RGB24, 64);
+        if (ret < 0) {
+            set_averr(err, err_len, "allocating the RGB frame", ret);
+            return -1;
+        }
+    }
+    sws_scale(r->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, r->rgb_data, r->rgb_linesize);
+    for (int y = 0; y < r->height; y++)
+        memcpy(rgb + (size_t)y * (size_t)r->width * 3, r->rgb_data[0] + (size_t)y * (size_t)r->rgb_linesize[0],
+               (size_t)r->width * 3);
     return 0;
 }
 

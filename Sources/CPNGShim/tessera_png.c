@@ -159,7 +159,7 @@ int tp_png_read(const char *path, TPImage *out, char *err, size_t err_len) {
     png_uint_32 width = 0, height = 0;
     int bit_depth = 0, color_type = 0;
     png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, NULL, NULL, NULL);
-    if (bit_depth == 16) png_set_strip_16(png);
+    if (bit_depth == 16) png_set_scale_16(png);  // rounds (v * 255 / 65535), unlike strip_16
     if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
     if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);

@@ -17,7 +17,7 @@ public struct VideoInfo: Codable, Equatable, Sendable {
     public var frameCount: Int
     /// Seconds, as the container reports it (nil when it does not).
     public var duration: Double?
-    /// Container and stream tags (container tags win on a clash).
+    /// Container and stream tags, keys lower-cased (container tags win on a clash).
     public var tags: [String: String]
 
     /// Frames per second (0 when the file does not say).

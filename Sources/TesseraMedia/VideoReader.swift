@@ -77,7 +77,9 @@ public enum VideoReader {
         }
         var tags: [String: String] = [:]
         for i in 0..<tv_reader_tag_count(reader) {
-            tags[String(cString: tv_reader_tag_key(reader, i))] = String(cString: tv_reader_tag_value(reader, i))
+            // Matroska upper-cases tag names (COMMENT); keys are lower-cased so all formats agree.
+            let key = String(cString: tv_reader_tag_key(reader, i)).lowercased()
+            if tags[key] == nil { tags[key] = String(cString: tv_reader_tag_value(reader, i)) }
         }
         func string<T>(_ field: T) -> String {
             withUnsafeBytes(of: field) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
