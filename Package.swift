@@ -86,6 +86,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // MARK: - Fuzzing (libFuzzer over the safetensors header parser; a plain build makes
+        // a replay tool, see Fuzz/README.md)
+        .executableTarget(name: "SafetensorsFuzzer", dependencies: ["TesseraWeights"], path: "Fuzz/SafetensorsFuzzer"),
+
         // MARK: - Tests (one target per module, plus end-to-end tests of the built binary)
         .testTarget(name: "TesseraTensorTests", dependencies: ["TesseraTensor"]),
         .testTarget(name: "TesseraWeightsTests", dependencies: ["TesseraWeights"]),

@@ -1,0 +1,37 @@
+// The check run on each fuzz input; Tests/TesseraWeightsTests/FuzzRegressionTests.swift
+// replays saved inputs through the same steps.
+
+import TesseraWeights
+
+/// What the fuzzer asserts about one input.
+enum SafetensorsFuzzCheck {
+    /// Returns true when the input was accepted as a safetensors file. Traps on any broken
+    /// invariant, so that libFuzzer records the input.
+    static func run(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        _ = try? StrictJSONParser.parse(bytes)
+        let file: SafetensorsFile
+        do {
+            file = try SafetensorsFile(bytes: Array(bytes))
+        } catch let error as SafetensorsError {
+            precondition(!error.description.contains("\n"), "error message spans lines: \(error)")
+            return false
+        } catch {
+            preconditionFailure("unexpected error type: \(error)")
+        }
+        // An accepted header tiles the data section exactly.
+        var end = 0
+        for entry in file.entries {
+            precondition(entry.dataOffsets.lowerBound == end, "offsets not contiguous")
+            end = entry.dataOffsets.upperBound
+            precondition(file.entry(entry.name) == entry, "lookup by name disagrees")
+            if entry.dtype.isConvertibleToFloat {
+                let t = try! file.tensor(entry.name)
+                precondition(t.shape == entry.shape && t.count == entry.elementCount)
+            } else if entry.dtype.isInteger, entry.dtype != .u64 {  // U64 above Int64.max throws
+                precondition(try! file.integers(entry.name).count == entry.elementCount)
+            }
+        }
+        precondition(file.header.dataStart + end == bytes.count, "data does not fill the file")
+        return true
+    }
+}
