@@ -115,23 +115,26 @@ public struct SHA256: Sendable {
     ]
 
     @inline(__always)
-    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x &>> n) | (x &<< (32 &- n)) }
 
-    /// Processes whole 64-byte blocks.
+    /// Processes whole 64-byte blocks. Wrapping arithmetic and masking shifts throughout:
+    /// the checked forms cost a branch each in this loop.
     private mutating func compress(blocks: UnsafeRawBufferPointer) {
+        guard let base = blocks.baseAddress else { return }
         var (h0, h1, h2, h3, h4, h5, h6, h7) = state
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
             SHA256.k.withUnsafeBufferPointer { k in
+                let w = w.baseAddress!, k = k.baseAddress!
                 var offset = 0
                 while offset < blocks.count {
                     for t in 0..<16 {
-                        let p = offset + 4 * t
-                        w[t] = UInt32(blocks[p]) << 24 | UInt32(blocks[p + 1]) << 16 | UInt32(blocks[p + 2]) << 8 | UInt32(blocks[p + 3])
+                        w[t] = base.loadUnaligned(fromByteOffset: offset &+ 4 &* t, as: UInt32.self).bigEndian
                     }
                     for t in 16..<64 {
-                        let s0 = SHA256.rotr(w[t - 15], 7) ^ SHA256.rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
-                        let s1 = SHA256.rotr(w[t - 2], 17) ^ SHA256.rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
-                        w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+                        let x = w[t &- 15], y = w[t &- 2]
+                        let s0 = SHA256.rotr(x, 7) ^ SHA256.rotr(x, 18) ^ (x &>> 3)
+                        let s1 = SHA256.rotr(y, 17) ^ SHA256.rotr(y, 19) ^ (y &>> 10)
+                        w[t] = w[t &- 16] &+ s0 &+ w[t &- 7] &+ s1
                     }
                     var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7
                     for t in 0..<64 {
@@ -146,7 +149,7 @@ public struct SHA256: Sendable {
                     }
                     h0 = h0 &+ a; h1 = h1 &+ b; h2 = h2 &+ c; h3 = h3 &+ d
                     h4 = h4 &+ e; h5 = h5 &+ f; h6 = h6 &+ g; h7 = h7 &+ h
-                    offset += 64
+                    offset &+= 64
                 }
             }
         }
