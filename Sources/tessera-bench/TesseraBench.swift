@@ -15,6 +15,7 @@ struct TesseraBench: ParsableCommand {
             AttentionBench.self,
             InterleaveBench.self,
             TransformerBenchmark.self,
+            PipelineBenchmark.self,
         ]
     )
 }
@@ -30,6 +31,7 @@ struct All: ParsableCommand {
             AttentionBench.self,
             InterleaveBench.self,
             TransformerBenchmark.self,
+            PipelineBenchmark.self,
         ]
         for benchmark in benchmarks {
             print("== \(benchmark.configuration.commandName ?? "\(benchmark)")")
