@@ -23,10 +23,25 @@ from .encode_text import PromptEncoder
 from .world import spec
 
 
-def load_pipeline(model: Path, device="cpu"):
-    from diffusers import WanPipeline
+def _load_component(cls, folder: Path):
+    """Build from config.json and load the safetensors strictly, in float32 (no accelerate needed)."""
+    from safetensors.torch import load_file
 
-    pipe = WanPipeline.from_pretrained(str(model), tokenizer=None, text_encoder=None, torch_dtype=torch.float32)
+    model = cls.from_config(cls.load_config(str(folder)))
+    state = load_file(str(folder / "diffusion_pytorch_model.safetensors"))
+    model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
+    return model.float().eval()
+
+
+def load_pipeline(model: Path, device="cpu"):
+    """WanPipeline over an exported model folder (the prompt states are passed in, so no text encoder)."""
+    from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanPipeline, WanTransformer3DModel
+
+    model = Path(model)
+    pipe = WanPipeline(tokenizer=None, text_encoder=None,
+                       vae=_load_component(AutoencoderKLWan, model / "vae"),
+                       transformer=_load_component(WanTransformer3DModel, model / "transformer"),
+                       scheduler=UniPCMultistepScheduler.from_pretrained(str(model / "scheduler")))
     pipe.set_progress_bar_config(disable=True)
     return pipe.to(device)
 
