@@ -115,6 +115,9 @@ static void tessera_blas_load_once(void) {
     if (user && user[0]) {
         coretypeSource = TESSERA_CORETYPE_USER;
         snprintf(requestedCoretype, sizeof requestedCoretype, "%s", user);
+    } else if (getenv("TESSERA_BLAS_CORETYPE") && strcmp(getenv("TESSERA_BLAS_CORETYPE"), "off") == 0) {
+        // The user asked for OpenBLAS's own detection (for comparisons and debugging).
+        coretypeSource = TESSERA_CORETYPE_UNSET;
     } else {
         tessera_cpu_features features;
         tessera_cpu_detect(&features);

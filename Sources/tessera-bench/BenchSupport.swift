@@ -31,6 +31,14 @@ enum BenchSupport {
         return Int(usage.ru_maxrss) * 1024
     }
 
+    /// CPU seconds (user + system, all threads) this process has used so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
     /// This executable's path (so benchmarks can re-run themselves in a child process).
     static var executablePath: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))

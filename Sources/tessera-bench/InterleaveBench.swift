@@ -66,7 +66,7 @@ struct InterleaveBench: ParsableCommand {
         let w = [Float](repeating: 0.02, count: ffn * inFeatures)
         var y = [Float](repeating: 0, count: rows * ffn)
         var gemmTimes: [Double] = [], loopTimes: [Double] = []
-        let cpuBefore = cpuSeconds()
+        let cpuBefore = BenchSupport.cpuSeconds()
         let start = BenchSupport.now()
         for _ in 0..<iterations {
             x.withUnsafeBufferPointer { xp in
@@ -86,13 +86,6 @@ struct InterleaveBench: ParsableCommand {
         print("sgemm_ms \(BenchSupport.median(gemmTimes) * 1000)")
         print("gelu_ms \(BenchSupport.median(loopTimes) * 1000)")
         print("wall_s \(BenchSupport.now() - start)")
-        print("cpu_s \(cpuSeconds() - cpuBefore)")
-    }
-
-    private func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+        print("cpu_s \(BenchSupport.cpuSeconds() - cpuBefore)")
     }
 }

@@ -40,7 +40,7 @@ struct Doctor: ParsableCommand {
         switch requested.source {
         case .auto: reason = "chosen by Tessera from the CPU's features"
         case .user: reason = "set by the user (OPENBLAS_CORETYPE)"
-        case .openblas: reason = "detected by OpenBLAS (no AVX2/AVX-512 preference applies)"
+        case .openblas: reason = "detected by OpenBLAS itself (no AVX2/AVX-512 preference applies, or TESSERA_BLAS_CORETYPE=off)"
         }
 
         if json {
