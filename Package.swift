@@ -82,6 +82,7 @@ let package = Package(
             name: "tessera-bench",
             dependencies: [
                 "TesseraTensor", "TesseraWeights", "TesseraText", "TesseraMedia", "TesseraPipeline",
+                "TesseraAutoencoder",
                 "TesseraTransformer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
