@@ -14,6 +14,7 @@ struct TesseraBench: ParsableCommand {
             GEMMBench.self,
             AttentionBench.self,
             InterleaveBench.self,
+            VAEBenchmark.self,
             TransformerBenchmark.self,
             PipelineBenchmark.self,
         ]
@@ -30,6 +31,7 @@ struct All: ParsableCommand {
             GEMMBench.self,
             AttentionBench.self,
             InterleaveBench.self,
+            VAEBenchmark.self,
             TransformerBenchmark.self,
             PipelineBenchmark.self,
         ]
