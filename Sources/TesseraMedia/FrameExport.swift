@@ -36,6 +36,10 @@ public enum FrameExport {
             throw MediaError.notWritable(path: folder.path, reason: String(cString: strerror(errno)))
         }
         let staging = URL(fileURLWithPath: String(cString: made))
+        // mkdtemp makes the folder private (0700); give it the mode mkdir would have.
+        let mask = umask(0)
+        umask(mask)
+        chmod(staging.path, 0o777 & ~mask)
         do {
             // The clip's generation parameters, if any, travel into every frame.
             var text: [(String, String)] = []

@@ -29,38 +29,43 @@ public struct GIFPalette: Sendable {
             }
         }
         let used = (0..<binCount).filter { count[$0] > 0 }
-        var boxes: [[Int]] = used.isEmpty ? [] : [used]
         // Median cut: split the box with the most pixels times its widest channel range, at
-        // the pixel-weighted median of that channel, until there are enough boxes.
-        while boxes.count < maxColors {
-            var best = -1, bestScore = 0, bestAxis = 0
-            for (b, box) in boxes.enumerated() where box.count > 1 {
-                var lo = [Int](repeating: Int.max, count: 3), hi = [Int](repeating: Int.min, count: 3)
-                var population = 0
-                for bin in box {
-                    let c = Self.components(bin)
-                    for a in 0..<3 { lo[a] = min(lo[a], c[a]); hi[a] = max(hi[a], c[a]) }
-                    population += count[bin]
-                }
-                let ranges = (0..<3).map { hi[$0] - lo[$0] }
-                let axis = ranges.firstIndex(of: ranges.max()!)!
-                let score = ranges[axis] * population
-                if score > bestScore { best = b; bestScore = score; bestAxis = axis }
+        // the pixel-weighted median of that channel, until there are enough boxes. Each box's
+        // score is computed once, when it is made.
+        struct Box {
+            var bins: [Int]
+            var score = 0
+            var axis = 0
+        }
+        func measured(_ bins: [Int]) -> Box {
+            var lo = (31, 31, 31), hi = (0, 0, 0), population = 0
+            for bin in bins {
+                let r = bin >> 10 & 31, g = bin >> 5 & 31, b = bin & 31
+                lo = (min(lo.0, r), min(lo.1, g), min(lo.2, b))
+                hi = (max(hi.0, r), max(hi.1, g), max(hi.2, b))
+                population += count[bin]
             }
-            if best < 0 { break }
-            let box = boxes[best].sorted { Self.components($0)[bestAxis] < Self.components($1)[bestAxis] }
+            let ranges = [hi.0 - lo.0, hi.1 - lo.1, hi.2 - lo.2]
+            let axis = ranges.firstIndex(of: ranges.max()!)!
+            return Box(bins: bins, score: bins.count > 1 ? ranges[axis] * population : 0, axis: axis)
+        }
+        var boxes: [Box] = used.isEmpty ? [] : [measured(used)]
+        while boxes.count < maxColors {
+            guard let best = boxes.indices.max(by: { boxes[$0].score < boxes[$1].score }), boxes[best].score > 0 else { break }
+            let shift = 10 - 5 * boxes[best].axis
+            let box = boxes[best].bins.sorted { ($0 >> shift & 31, $0) < ($1 >> shift & 31, $1) }
             let total = box.reduce(0) { $0 + count[$1] }
             var running = 0, cut = 1
             for (i, bin) in box.enumerated() {
                 running += count[bin]
                 if running * 2 >= total { cut = max(1, min(box.count - 1, i + 1)); break }
             }
-            boxes[best] = Array(box[..<cut])
-            boxes.append(Array(box[cut...]))
+            boxes[best] = measured(Array(box[..<cut]))
+            boxes.append(measured(Array(box[cut...])))
         }
         colors = boxes.map { box in
             var n = 0, r = 0, g = 0, b = 0
-            for bin in box { n += count[bin]; r += sum[bin].0; g += sum[bin].1; b += sum[bin].2 }
+            for bin in box.bins { n += count[bin]; r += sum[bin].0; g += sum[bin].1; b += sum[bin].2 }
             return (UInt8((r + n / 2) / n), UInt8((g + n / 2) / n), UInt8((b + n / 2) / n))
         }
         if colors.isEmpty { colors = [(0, 0, 0)] }
@@ -81,27 +86,41 @@ public struct GIFPalette: Sendable {
     /// Maps `frame` to palette indices (`width * height` bytes) with Floyd-Steinberg error
     /// diffusion; colours in the palette map to themselves with no added noise.
     public func indices(for frame: RGBImage) -> [UInt8] {
+        var result: [UInt8] = []
+        quantize([frame]) { _, indices in result = indices }
+        return result
+    }
+
+    /// Maps each of `frames` to palette indices in turn (one nearest-colour cache for the
+    /// whole clip) and hands them to `body` with the frame's position.
+    public func quantize(_ frames: [RGBImage], _ body: (Int, [UInt8]) throws -> Void) rethrows {
+        // Nearest palette entry per exact colour, computed once per distinct colour
+        // (0xFFFF: not yet known).
+        var nearestCache = [UInt16](repeating: 0xFFFF, count: 1 << 24)
+        let palette = colors.map { (Int($0.0), Int($0.1), Int($0.2)) }
+        for (position, frame) in frames.enumerated() {
+            try body(position, Self.diffuse(frame, palette: palette, cache: &nearestCache))
+        }
+    }
+
+    /// Floyd-Steinberg over one frame.
+    private static func diffuse(_ frame: RGBImage, palette: [(Int, Int, Int)], cache nearestCache: inout [UInt16]) -> [UInt8] {
         let w = frame.width, h = frame.height
         var out = [UInt8](repeating: 0, count: w * h)
         // Errors of the current and next row, in 1/16 units, 3 channels, one guard column each side.
         var current = [Int](repeating: 0, count: (w + 2) * 3), next = current
-        var cacheKey = [Int32](repeating: -1, count: 1 << 15), cacheValue = [UInt8](repeating: 0, count: 1 << 15)
-        let palette = colors.map { (Int($0.0), Int($0.1), Int($0.2)) }
         for y in 0..<h {
             for i in next.indices { next[i] = 0 }
             for x in 0..<w {
                 let p = (y * w + x) * 3, e = (x + 1) * 3
-                let r = max(0, min(255, Int(frame.pixels[p]) + current[e] / 16))
-                let g = max(0, min(255, Int(frame.pixels[p + 1]) + current[e + 1] / 16))
-                let b = max(0, min(255, Int(frame.pixels[p + 2]) + current[e + 2] / 16))
-                let key = Self.bin(UInt8(r), UInt8(g), UInt8(b)), full = Int32(r << 16 | g << 8 | b)
-                let index: Int
-                if cacheKey[key] == full {
-                    index = Int(cacheValue[key])
-                } else {
-                    index = Self.nearest(r, g, b, in: palette)
-                    cacheKey[key] = full
-                    cacheValue[key] = UInt8(index)
+                let r = max(0, min(255, Int(frame.pixels[p]) + (current[e] + 8) >> 4))
+                let g = max(0, min(255, Int(frame.pixels[p + 1]) + (current[e + 1] + 8) >> 4))
+                let b = max(0, min(255, Int(frame.pixels[p + 2]) + (current[e + 2] + 8) >> 4))
+                let key = r << 16 | g << 8 | b
+                var index = Int(nearestCache[key])
+                if index == 0xFFFF {
+                    index = nearest(r, g, b, in: palette)
+                    nearestCache[key] = UInt16(index)
                 }
                 out[y * w + x] = UInt8(index)
                 let q = palette[index]
@@ -121,8 +140,6 @@ public struct GIFPalette: Sendable {
     private static func bin(_ r: UInt8, _ g: UInt8, _ b: UInt8) -> Int {
         Int(r >> 3) << 10 | Int(g >> 3) << 5 | Int(b >> 3)
     }
-
-    private static func components(_ bin: Int) -> [Int] { [bin >> 10 & 31, bin >> 5 & 31, bin & 31] }
 
     private static func nearest(_ r: Int, _ g: Int, _ b: Int, in palette: [(Int, Int, Int)]) -> Int {
         var best = 0, bestDistance = Int.max

@@ -15,7 +15,8 @@ import Foundation
 /// - GIF: frames are kept in memory until `finish()`, which computes one palette over the
 ///   whole clip (`GIFPalette`) and encodes them.
 /// - Metadata: container tags (MP4 with `use_metadata_tags`, so any key survives; Matroska
-///   tags in WebM; GIF has none).
+///   tags in WebM). GIF has only comments: `description` and `comment` become Comment
+///   Extension blocks (FFmpeg reports the last, `comment`, as the clip's `comment` tag).
 public final class VideoWriter {
     public let url: URL
     public let width: Int
@@ -32,6 +33,7 @@ public final class VideoWriter {
     private var writer: OpaquePointer?
     private var gifFrames: [RGBImage] = []
     private var overwrite: Bool
+    private let metadata: [String: String]
 
     /// Opens the output. `crf`: quality (lower is better; default `format.defaultCRF`);
     /// `preset`: x264 preset name (VP9 maps it to `cpu-used`); `threads`: encoder threads,
@@ -58,6 +60,7 @@ public final class VideoWriter {
         self.fps = fps
         self.format = format
         self.overwrite = overwrite
+        self.metadata = metadata
         encodedWidth = format.needsEvenSize ? (width + 1) & ~1 : width
         encodedHeight = format.needsEvenSize ? (height + 1) & ~1 : height
 
@@ -134,8 +137,7 @@ public final class VideoWriter {
         if format == .gif {
             let palette = GIFPalette(frames: gifFrames)
             let argb = palette.argb
-            for frame in gifFrames {
-                let indices = palette.indices(for: frame)
+            try palette.quantize(gifFrames) { _, indices in
                 let status = indices.withUnsafeBufferPointer { i in
                     argb.withUnsafeBufferPointer { p in
                         tv_writer_write_indexed(writer, i.baseAddress, Int32(width), p.baseAddress, &err, err.count)
@@ -148,6 +150,15 @@ public final class VideoWriter {
         guard tv_writer_finish(writer, &err, err.count) == 0 else { throw fail(String(cString: err)) }
         tv_writer_free(writer)
         self.writer = nil
+        if format == .gif, metadata["description"] != nil || metadata["comment"] != nil {
+            // The description first, the parameters last: readers that keep one comment keep those.
+            let comments = [metadata["description"].map { "\($0) (ai_generated=\(metadata["ai_generated"] ?? "unknown"))" },
+                            metadata["comment"]].compactMap { $0 }
+            guard let data = try? Data(contentsOf: file.temporaryURL),
+                  let tagged = GIFComments.inserting(comments, into: data),
+                  (try? tagged.write(to: file.temporaryURL)) != nil
+            else { throw fail("cannot add the comment blocks to the GIF") }
+        }
         self.file = nil
         try file.commit(overwrite: overwrite)
     }

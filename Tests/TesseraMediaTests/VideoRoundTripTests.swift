@@ -168,6 +168,16 @@ final class VideoRoundTripTests: XCTestCase {
             XCTAssertEqual(info.generationParameters?.seed, 42, "\(format)")
             XCTAssertEqual(info.tags["ai_generated"], "true", "\(format)")
         }
+        // GIF: comment blocks; ffprobe and our reader see the parameters as `comment`.
+        let gif = dir.appendingPathComponent("tagged.gif")
+        try write(MediaTestSupport.movingSquares(width: 32, height: 32, frames: 3), to: gif, fps: 10, format: .gif,
+                  metadata: tags)
+        let probed = try MediaTestSupport.probe(gif)["tags"] as? [String: String] ?? [:]
+        XCTAssertEqual(probed["comment"], parameters.a1111Text)
+        XCTAssertEqual(try VideoReader.read(gif).info.generationParameters?.seed, 42)
+        XCTAssertTrue(try Data(contentsOf: gif).range(of: Data("AI-generated video".utf8)) != nil)
+        let decoded = try MediaTestSupport.run("ffmpeg", ["-v", "error", "-i", gif.path, "-f", "null", "-"])
+        XCTAssertEqual(decoded.stderr, "")
     }
 
     // MARK: - Decoding what ffmpeg made
