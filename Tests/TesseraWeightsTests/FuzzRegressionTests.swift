@@ -19,11 +19,19 @@ final class FuzzRegressionTests: XCTestCase {
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
-    /// Returns true when accepted; fails the test on any broken invariant.
+    /// Returns true when accepted; fails the test on any broken invariant. Like the fuzzer,
+    /// also tries the input as a bare header behind a correct length prefix.
     private func check(_ url: URL) throws -> Bool {
         let bytes = try [UInt8](Data(contentsOf: url))
-        let name = url.lastPathComponent
         _ = try? StrictJSONParser.parse(bytes)
+        var n = UInt64(bytes.count)
+        var prefixed = [UInt8]()
+        for _ in 0..<8 { prefixed.append(UInt8(n & 0xFF)); n >>= 8 }
+        _ = try check(prefixed + bytes, name: url.lastPathComponent)
+        return try check(bytes, name: url.lastPathComponent)
+    }
+
+    private func check(_ bytes: [UInt8], name: String) throws -> Bool {
         let file: SafetensorsFile
         do {
             file = try SafetensorsFile(bytes: bytes, name: name)
