@@ -17,6 +17,7 @@ struct TesseraBench: ParsableCommand {
             VAEBenchmark.self,
             TransformerBenchmark.self,
             PipelineBenchmark.self,
+            EncodeBenchmark.self,
         ]
     )
 }
@@ -34,6 +35,7 @@ struct All: ParsableCommand {
             VAEBenchmark.self,
             TransformerBenchmark.self,
             PipelineBenchmark.self,
+            EncodeBenchmark.self,
         ]
         for benchmark in benchmarks {
             print("== \(benchmark.configuration.commandName ?? "\(benchmark)")")
