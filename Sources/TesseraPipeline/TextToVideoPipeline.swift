@@ -106,7 +106,7 @@ public final class TextToVideoPipeline: @unchecked Sendable {
     /// Encodes the prompts and generates (see `generate(_:promptStates:negativeStates:noise:cancellation:progress:)`).
     public func generate(
         _ request: GenerationRequest, noise: Tensor? = nil, cancellation: Cancellation? = nil,
-        progress: ProgressHandler? = nil
+        progress: ProgressHandler? = nil, onStep: ((DenoisingStep) -> Void)? = nil
     ) throws -> GeneratedClip {
         try request.validate(spatialMultiple: spatialMultiple, temporalFactor: temporalFactor)
         let clock = StageClock(stage: .encodePrompt, total: request.usesGuidance ? 2 : 1, progress: progress,
@@ -119,9 +119,10 @@ public final class TextToVideoPipeline: @unchecked Sendable {
             uncond = try promptStates(request.negativePrompt)
             try clock.advance()
         }
+        let encodeSeconds = clock.elapsed
         var clip = try generate(request, promptStates: cond.states, negativeStates: uncond?.states, noise: noise,
-                                cancellation: cancellation, progress: progress)
-        clip.seconds[.encodePrompt] = clock.elapsed
+                                cancellation: cancellation, progress: progress, onStep: onStep)
+        clip.seconds[.encodePrompt] = encodeSeconds
         clip.promptTruncated = cond.truncated || (uncond?.truncated ?? false)
         return clip
     }
@@ -129,9 +130,10 @@ public final class TextToVideoPipeline: @unchecked Sendable {
     /// Generates from given token states: `promptStates` (L, text_dim) and, when guidance is
     /// on (g > 1), `negativeStates` (L', text_dim); both are zero-padded to the longer length
     /// for the batched forward. `noise` (the latent shape) replaces the seeded noise.
+    /// `onStep` sees every step's latents and predicted clean latents (denoising traces).
     public func generate(
         _ request: GenerationRequest, promptStates: Tensor, negativeStates: Tensor?, noise: Tensor? = nil,
-        cancellation: Cancellation? = nil, progress: ProgressHandler? = nil
+        cancellation: Cancellation? = nil, progress: ProgressHandler? = nil, onStep: ((DenoisingStep) -> Void)? = nil
     ) throws -> GeneratedClip {
         try request.validate(spatialMultiple: spatialMultiple, temporalFactor: temporalFactor)
         let shape = latentShape(request)
@@ -157,7 +159,7 @@ public final class TextToVideoPipeline: @unchecked Sendable {
         let g = Float(request.guidance)
         let count = latents.count
         var stepSeconds: [Double] = []
-        for t in scheduler.timesteps {
+        for (index, t) in scheduler.timesteps.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
             let input = guidance ? Tensor(shape: [2] + shape.dropFirst(), data: latents.data + latents.data) : latents
             let output = try transformer.forward(input, timestep: guidance ? [t, t] : [t], text: text)  // (B, z, F', h, w)
@@ -174,7 +176,17 @@ public final class TextToVideoPipeline: @unchecked Sendable {
             } else {
                 prediction = output.data
             }
-            latents.data = scheduler.step(modelOutput: prediction, timestep: t, sample: latents.data)
+            if let onStep {
+                // Flow matching: x = (1 − σ)·x0 + σ·noise and v = noise − x0, so x0 = x − σ·v.
+                let sigma = scheduler.sigmas[index]
+                let x0 = Tensor(shape: shape, data: zip(latents.data, prediction).map { $0 - sigma * $1 })
+                let next = scheduler.step(modelOutput: prediction, timestep: t, sample: latents.data)
+                onStep(DenoisingStep(index: index, timestep: t, sigma: sigma, latents: latents,
+                                     predictedClean: x0, next: Tensor(shape: shape, data: next)))
+                latents.data = next
+            } else {
+                latents.data = scheduler.step(modelOutput: prediction, timestep: t, sample: latents.data)
+            }
             stepSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             try denoise.advance()
         }
@@ -196,6 +208,23 @@ public final class TextToVideoPipeline: @unchecked Sendable {
             seconds: [.denoise: denoise.elapsed, .decode: decode.elapsed],
             secondsPerStep: sorted.isEmpty ? 0 : sorted[sorted.count / 2], promptTruncated: false)
     }
+}
+
+// MARK: - DenoisingStep
+
+/// One sampling step as `onStep` sees it, in the normalised latent space (1, z, F', H/8, W/8).
+public struct DenoisingStep: Sendable {
+    /// 0-based step index.
+    public var index: Int
+    public var timestep: Float
+    /// The noise level of `latents` (the scheduler's `sigmas[index]`).
+    public var sigma: Float
+    /// The latents the model saw.
+    public var latents: Tensor
+    /// The model's prediction of the clean latents, x0 = x − σ·v (guidance applied).
+    public var predictedClean: Tensor
+    /// The latents after the scheduler's step.
+    public var next: Tensor
 }
 
 // MARK: - StageClock

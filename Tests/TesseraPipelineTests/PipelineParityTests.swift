@@ -160,6 +160,24 @@ final class PipelineParityTests: XCTestCase {
         }
     }
 
+    func testStepObserverSeesEveryStepAndCleanPredictions() throws {
+        let pipeline = try TextToVideoPipeline(folder: Self.folder, promptEncoder: nil)
+        let run = Self.runs[0]
+        let r = try request(run)
+        let cond = try Self.expected.tensor("\(run.name).prompt_states")
+        let uncond = try Self.expected.tensor("\(run.name).negative_states")
+        var steps: [DenoisingStep] = []
+        let clip = try pipeline.generate(r, promptStates: cond, negativeStates: uncond, onStep: { steps.append($0) })
+        XCTAssertEqual(steps.map(\.index), Array(0..<run.steps))
+        XCTAssertEqual(steps.first?.latents, try Self.expected.tensor("\(run.name).noise"))
+        XCTAssertEqual(steps.last?.next, clip.latents)
+        for (a, b) in zip(steps, steps.dropFirst()) { XCTAssertEqual(a.next, b.latents) }
+        // The last step goes to sigma 0, where UniPC's first-order update returns x0 itself.
+        let last = steps.last!
+        let gap = zip(last.predictedClean.data, last.next.data).map { abs($0 - $1) }.max()!
+        XCTAssertLessThan(gap, 1e-5)
+    }
+
     func testProgressHandlerCancels() throws {
         let pipeline = try TextToVideoPipeline(folder: Self.folder, promptEncoder: nil)
         let run = Self.runs[1]

@@ -68,6 +68,8 @@ final class TextToVideoJobTests: XCTestCase {
         XCTAssertGreaterThan(m.tessera.threads, 0)
         XCTAssertFalse(m.tessera.blasKernel.isEmpty)
         XCTAssertEqual(Set(m.seconds.keys), ["load", "encode", "denoise", "decode", "write", "total"])
+        let stages = ["load", "encode", "denoise", "decode", "write"].map { m.seconds[$0]! }
+        XCTAssertLessThanOrEqual(stages.reduce(0, +), m.seconds["total"]! + 0.01)  // stages do not overlap
         XCTAssertGreaterThan(m.peakMemoryBytes, 10_000_000)
         XCTAssertEqual(m.files.count, 11)
         let json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
