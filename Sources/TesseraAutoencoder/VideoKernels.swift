@@ -133,16 +133,15 @@ extension Tensor {
         return out
     }
 
-    /// Elementwise sum with a tensor of the same shape.
-    func adding(_ rhs: Tensor) -> Tensor {
+    /// self += rhs, elementwise, for tensors of the same shape (in place: no copy when `self`
+    /// holds the only reference to its elements).
+    mutating func add(_ rhs: Tensor) {
         precondition(shape == rhs.shape, "add: \(shape) and \(rhs.shape)")
-        var out = self
-        out.withUnsafeMutableBufferPointer { o in
+        withUnsafeMutableBufferPointer { o in
             rhs.withUnsafeBufferPointer { r in
                 let n = o.count
                 for i in 0..<n { o[i] += r[i] }
             }
         }
-        return out
     }
 }

@@ -31,6 +31,7 @@ struct WanResidualBlock {
         y = conv1(y, cache: cache)                        // (B, out, T, H, W)
         y = norm2(y, silu: true)                          // (B, out, T, H, W)
         y = conv2(y, cache: cache)                        // (B, out, T, H, W)
-        return y.adding(h)                                // (B, out, T, H, W)
+        y.add(h)                                          // (B, out, T, H, W)
+        return y
     }
 }
