@@ -103,28 +103,12 @@ public final class TextToVideoPipeline: @unchecked Sendable {
 
     // MARK: - Generation
 
-    /// Encodes the prompts and generates (see `generate(_:promptStates:negativeStates:noise:cancellation:progress:)`).
+    /// Encodes the prompts and generates (see `generate(_:promptStates:negativeStates:noise:cancellation:progress:onStep:)`).
     public func generate(
         _ request: GenerationRequest, noise: Tensor? = nil, cancellation: Cancellation? = nil,
         progress: ProgressHandler? = nil, onStep: ((DenoisingStep) -> Void)? = nil
     ) throws -> GeneratedClip {
-        try request.validate(spatialMultiple: spatialMultiple, temporalFactor: temporalFactor)
-        let clock = StageClock(stage: .encodePrompt, total: request.usesGuidance ? 2 : 1, progress: progress,
-                               cancellation: cancellation)
-        try clock.begin()
-        let cond = try promptStates(request.prompt)
-        try clock.advance()
-        var uncond: (states: Tensor, truncated: Bool)? = nil
-        if request.usesGuidance {
-            uncond = try promptStates(request.negativePrompt)
-            try clock.advance()
-        }
-        let encodeSeconds = clock.elapsed
-        var clip = try generate(request, promptStates: cond.states, negativeStates: uncond?.states, noise: noise,
-                                cancellation: cancellation, progress: progress, onStep: onStep)
-        clip.seconds[.encodePrompt] = encodeSeconds
-        clip.promptTruncated = cond.truncated || (uncond?.truncated ?? false)
-        return clip
+        try generate(batch: [request], noises: [noise], cancellation: cancellation, progress: progress, onStep: onStep)[0]
     }
 
     /// Generates from given token states: `promptStates` (L, text_dim) and, when guidance is
@@ -135,78 +119,160 @@ public final class TextToVideoPipeline: @unchecked Sendable {
         _ request: GenerationRequest, promptStates: Tensor, negativeStates: Tensor?, noise: Tensor? = nil,
         cancellation: Cancellation? = nil, progress: ProgressHandler? = nil, onStep: ((DenoisingStep) -> Void)? = nil
     ) throws -> GeneratedClip {
-        try request.validate(spatialMultiple: spatialMultiple, temporalFactor: temporalFactor)
-        let shape = latentShape(request)
-        let sampler = request.sampler ?? Sampler.default(for: schedulerConfig)
-        var scheduler = try sampler.makeScheduler(config: schedulerConfig, shift: request.shift)
-        var resolved = request
-        resolved.sampler = sampler
-        resolved.shift = request.shift ?? schedulerConfig.modelShift
-        if let noise, noise.shape != shape {
-            throw PipelineError.invalidNoise(path: "noise", reason: "shape \(noise.shape), expected \(shape) for \(request.width)x\(request.height), \(request.frames) frames")
+        try generate(batch: [request], promptStates: [promptStates], negativeStates: [negativeStates], noises: [noise],
+                     cancellation: cancellation, progress: progress, onStep: onStep)[0]
+    }
+
+    /// Encodes every request's prompts, then generates them together (see
+    /// `generate(batch:promptStates:negativeStates:noises:cancellation:progress:onStep:)`).
+    public func generate(
+        batch requests: [GenerationRequest], noises: [Tensor?]? = nil, cancellation: Cancellation? = nil,
+        progress: ProgressHandler? = nil, onStep: ((DenoisingStep) -> Void)? = nil
+    ) throws -> [GeneratedClip] {
+        for r in requests { try r.validate(spatialMultiple: spatialMultiple, temporalFactor: temporalFactor) }
+        let guided = requests.filter(\.usesGuidance).count
+        let clock = StageClock(stage: .encodePrompt, total: requests.count + guided, progress: progress,
+                               cancellation: cancellation)
+        try clock.begin()
+        var cond: [Tensor] = [], uncond: [Tensor?] = [], truncated: [Bool] = []
+        for r in requests {
+            let c = try promptStates(r.prompt)
+            try clock.advance()
+            var u: (states: Tensor, truncated: Bool)? = nil
+            if r.usesGuidance {
+                u = try promptStates(r.negativePrompt)
+                try clock.advance()
+            }
+            cond.append(c.states)
+            uncond.append(u?.states)
+            truncated.append(c.truncated || (u?.truncated ?? false))
         }
-        let guidance = request.usesGuidance
-        if guidance, negativeStates == nil {
-            throw PipelineError.invalidSetting(name: "guidance", reason: "\(request.guidance) needs negative prompt states")
+        let encodeSeconds = clock.elapsed
+        var clips = try generate(batch: requests, promptStates: cond, negativeStates: uncond, noises: noises,
+                                 cancellation: cancellation, progress: progress, onStep: onStep)
+        for i in clips.indices {
+            clips[i].seconds[.encodePrompt] = encodeSeconds
+            clips[i].promptTruncated = truncated[i]
         }
+        return clips
+    }
+
+    /// Generates several clips in one batch: each denoising step is one transformer forward
+    /// over every clip (and, with guidance, every clip's negative prompt: B = 2N), so small
+    /// clips use the cores better. The requests must agree on size, frames, steps, sampler,
+    /// shift and whether guidance is on; prompts, negative prompts, seeds and guidance scales
+    /// may differ. Clip i's noise is `noises[i]` or the seeded noise of `requests[i].seed`,
+    /// so a clip is the same (up to float rounding in batched GEMMs) whether rendered alone or
+    /// in a batch, in any position. Text states are zero-padded to the longest in the batch.
+    public func generate(
+        batch requests: [GenerationRequest], promptStates: [Tensor], negativeStates: [Tensor?], noises: [Tensor?]? = nil,
+        cancellation: Cancellation? = nil, progress: ProgressHandler? = nil, onStep: ((DenoisingStep) -> Void)? = nil
+    ) throws -> [GeneratedClip] {
+        guard let first = requests.first else { return [] }
+        precondition(promptStates.count == requests.count && negativeStates.count == requests.count
+                     && (noises?.count ?? requests.count) == requests.count, "one prompt, negative and noise per request")
+        let n = requests.count
+        for r in requests { try r.validate(spatialMultiple: spatialMultiple, temporalFactor: temporalFactor) }
+        let shape = latentShape(first)  // (1, z, F', h, w)
+        let sampler = first.sampler ?? Sampler.default(for: schedulerConfig)
+        let shift = first.shift ?? schedulerConfig.modelShift
+        let guidance = first.usesGuidance
+        for (i, r) in requests.enumerated() {
+            let same = latentShape(r) == shape && r.steps == first.steps && (r.sampler ?? sampler) == sampler
+                && (r.shift ?? schedulerConfig.modelShift) == shift && r.usesGuidance == guidance
+            guard same else {
+                throw PipelineError.invalidSetting(
+                    name: "batch", reason: "item \(i) differs from item 0 in size, frames, steps, sampler, shift or guidance on/off; batch only clips that agree")
+            }
+            if let noise = noises.flatMap({ $0[i] }), noise.shape != shape {
+                throw PipelineError.invalidNoise(
+                    path: "noise", reason: "shape \(noise.shape), expected \(shape) for \(r.width)x\(r.height), \(r.frames) frames")
+            }
+            if guidance, negativeStates[i] == nil {
+                throw PipelineError.invalidSetting(name: "guidance", reason: "\(r.guidance) needs negative prompt states")
+            }
+        }
+        var scheduler = try sampler.makeScheduler(config: schedulerConfig, shift: shift)
 
         // MARK: Denoise
-        let denoise = StageClock(stage: .denoise, total: request.steps, progress: progress, cancellation: cancellation)
+        let denoise = StageClock(stage: .denoise, total: first.steps, progress: progress, cancellation: cancellation)
         try denoise.begin()
-        let text = try transformer.prepareText(sequences: guidance ? [promptStates, negativeStates!] : [promptStates])
-        var latents = noise ?? GaussianNoise.tensor(shape: shape, seed: request.seed)  // (1, z, F', h, w)
-        scheduler.setTimesteps(request.steps)
-        let g = Float(request.guidance)
-        let count = latents.count
+        let sequences = guidance ? promptStates + negativeStates.map { $0! } : promptStates
+        let text = try transformer.prepareText(sequences: sequences)  // (B, Ltext, dim) keys/values, once
+        let clipCount = Tensor.count(of: shape)
+        var latents = [Float]()  // (N, z, F', h, w): the N clips one after another
+        latents.reserveCapacity(n * clipCount)
+        for (i, r) in requests.enumerated() {
+            latents += noises.flatMap({ $0[i] })?.data ?? GaussianNoise.normals(seed: r.seed, count: clipCount)
+        }
+        let batchShape = [n] + shape.dropFirst()
+        let modelBatch = guidance ? 2 * n : n
+        let modelShape = [modelBatch] + shape.dropFirst()
+        scheduler.setTimesteps(first.steps)
+        let scales = requests.map { Float($0.guidance) }
         var stepSeconds: [Double] = []
         for (index, t) in scheduler.timesteps.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
-            let input = guidance ? Tensor(shape: [2] + shape.dropFirst(), data: latents.data + latents.data) : latents
-            let output = try transformer.forward(input, timestep: guidance ? [t, t] : [t], text: text)  // (B, z, F', h, w)
-            var prediction: [Float]
+            let input = Tensor(shape: modelShape, data: guidance ? latents + latents : latents)
+            let output = try transformer.forward(input, timestep: Array(repeating: t, count: modelBatch), text: text)
+            var prediction: [Float]  // (N, z, F', h, w)
             if guidance {
-                // noise_pred = noise_uncond + g · (noise_cond − noise_uncond)
-                prediction = [Float](repeating: 0, count: count)
+                // noise_pred = noise_uncond + g · (noise_cond − noise_uncond), per clip
+                prediction = [Float](repeating: 0, count: n * clipCount)
                 output.withUnsafeBufferPointer { o in
-                    for i in 0..<count {
-                        let cond = o[i], uncond = o[count + i]
-                        prediction[i] = uncond + g * (cond - uncond)
+                    for item in 0..<n {
+                        let g = scales[item], base = item * clipCount, unconditional = (n + item) * clipCount
+                        for i in 0..<clipCount {
+                            let cond = o[base + i], uncond = o[unconditional + i]
+                            prediction[base + i] = uncond + g * (cond - uncond)
+                        }
                     }
                 }
             } else {
                 prediction = output.data
             }
+            let next = scheduler.step(modelOutput: prediction, timestep: t, sample: latents)
             if let onStep {
                 // Flow matching: x = (1 − σ)·x0 + σ·noise and v = noise − x0, so x0 = x − σ·v.
                 let sigma = scheduler.sigmas[index]
-                let x0 = Tensor(shape: shape, data: zip(latents.data, prediction).map { $0 - sigma * $1 })
-                let next = scheduler.step(modelOutput: prediction, timestep: t, sample: latents.data)
-                onStep(DenoisingStep(index: index, timestep: t, sigma: sigma, latents: latents,
-                                     predictedClean: x0, next: Tensor(shape: shape, data: next)))
-                latents.data = next
-            } else {
-                latents.data = scheduler.step(modelOutput: prediction, timestep: t, sample: latents.data)
+                for item in 0..<n {
+                    let range = (item * clipCount)..<((item + 1) * clipCount)
+                    onStep(DenoisingStep(
+                        item: item, index: index, timestep: t, sigma: sigma,
+                        latents: Tensor(shape: shape, data: Array(latents[range])),
+                        predictedClean: Tensor(shape: shape, data: zip(latents[range], prediction[range]).map { $0 - sigma * $1 }),
+                        next: Tensor(shape: shape, data: Array(next[range]))))
+                }
             }
+            latents = next
             stepSeconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             try denoise.advance()
         }
+        precondition(latents.count == Tensor.count(of: batchShape))
 
-        // MARK: Decode
+        // MARK: Decode, one clip at a time (memory stays that of one clip)
         let latentFrames = shape[2]
-        let decode = StageClock(stage: .decode, total: latentFrames, progress: progress, cancellation: cancellation)
+        let decode = StageClock(stage: .decode, total: n * latentFrames, progress: progress, cancellation: cancellation)
         try decode.begin()
-        var stopped = false
-        let video = try vae.decode(latents) { done, _ in
-            if !stopped, (try? decode.advance(to: done)) == nil { stopped = true }
-        }  // (1, 3, T, H, W) in [-1, 1]
-        if stopped || decode.isCancelled { throw PipelineError.cancelled(stage: ProgressEvent.Stage.decode.rawValue) }
-        let frames = GeneratedClip.frames(from: video)
-
+        var clips: [GeneratedClip] = []
         let sorted = stepSeconds.sorted()
-        return GeneratedClip(
-            request: resolved, latents: latents, video: video, frames: frames,
-            seconds: [.denoise: denoise.elapsed, .decode: decode.elapsed],
-            secondsPerStep: sorted.isEmpty ? 0 : sorted[sorted.count / 2], promptTruncated: false)
+        for (item, r) in requests.enumerated() {
+            let clipLatents = Tensor(shape: shape, data: Array(latents[(item * clipCount)..<((item + 1) * clipCount)]))
+            var stopped = false
+            let video = try vae.decode(clipLatents) { done, _ in
+                if !stopped, (try? decode.advance(to: item * latentFrames + done)) == nil { stopped = true }
+            }  // (1, 3, T, H, W) in [-1, 1]
+            if stopped || decode.isCancelled { throw PipelineError.cancelled(stage: ProgressEvent.Stage.decode.rawValue) }
+            var resolved = r
+            resolved.sampler = sampler
+            resolved.shift = shift
+            clips.append(GeneratedClip(
+                request: resolved, latents: clipLatents, video: video, frames: GeneratedClip.frames(from: video),
+                seconds: [.denoise: denoise.elapsed], secondsPerStep: sorted.isEmpty ? 0 : sorted[sorted.count / 2],
+                promptTruncated: false))
+        }
+        for i in clips.indices { clips[i].seconds[.decode] = decode.elapsed }
+        return clips
     }
 }
 
@@ -214,6 +280,8 @@ public final class TextToVideoPipeline: @unchecked Sendable {
 
 /// One sampling step as `onStep` sees it, in the normalised latent space (1, z, F', H/8, W/8).
 public struct DenoisingStep: Sendable {
+    /// Which clip of a batch (0 for a single clip).
+    public var item: Int
     /// 0-based step index.
     public var index: Int
     public var timestep: Float

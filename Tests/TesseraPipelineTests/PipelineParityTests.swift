@@ -178,6 +178,37 @@ final class PipelineParityTests: XCTestCase {
         XCTAssertLessThan(gap, 1e-5)
     }
 
+    func testBatchEqualsClipsRenderedAlone() throws {
+        let pipeline = try TextToVideoPipeline(folder: Self.folder, promptEncoder: nil)
+        let run = Self.runs[0]
+        var a = try request(run), b = a
+        b.seed = 5
+        b.guidance = 3
+        b.negativePrompt = "other"
+        let cond = try Self.expected.tensor("\(run.name).prompt_states")
+        let uncond = try Self.expected.tensor("\(run.name).negative_states")
+        let other = Tensor(shape: uncond.shape, data: uncond.data.map { $0 * 0.5 })
+        let alone = [try pipeline.generate(a, promptStates: cond, negativeStates: uncond),
+                     try pipeline.generate(b, promptStates: uncond, negativeStates: other)]
+        var items = 0
+        let batch = try pipeline.generate(batch: [b, a], promptStates: [uncond, cond], negativeStates: [other, uncond],
+                                          onStep: { items = max(items, $0.item + 1) })
+        XCTAssertEqual(items, 2)
+        for (one, together) in zip(alone, batch.reversed()) {
+            XCTAssertEqual(one.request, together.request)
+            let error = zip(one.latents.data, together.latents.data).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(error, 1e-4)
+            let mine = together.frames.flatMap { $0.pixels.map { Float($0) / 255 } }
+            XCTAssertGreaterThan(psnr(mine, one.frames.flatMap { $0.pixels.map { Float($0) / 255 } }), 50)
+        }
+        XCTAssertNotEqual(batch[0].frames, batch[1].frames)
+        // Items that cannot share a forward are refused.
+        a.frames = 13
+        XCTAssertThrowsError(try pipeline.generate(batch: [b, a], promptStates: [cond, cond], negativeStates: [uncond, uncond])) {
+            XCTAssertTrue("\($0)".contains("item 1 differs"), "\($0)")
+        }
+    }
+
     func testProgressHandlerCancels() throws {
         let pipeline = try TextToVideoPipeline(folder: Self.folder, promptEncoder: nil)
         let run = Self.runs[1]
