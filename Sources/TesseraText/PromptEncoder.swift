@@ -67,9 +67,9 @@ public final class PromptEncoder: Sendable {
                 return try BertModel(config: config, weights: root)
             }
         } catch let error as WeightStoreError {
-            throw TextEncoderError.unreadableFile(path: weightsURL.path, reason: error.description)
+            throw TextEncoderError.invalidWeights(message: error.description)
         } catch let error as SafetensorsError {
-            throw TextEncoderError.unreadableFile(path: weightsURL.path, reason: error.description)
+            throw TextEncoderError.invalidWeights(message: error.description)
         }
     }
 

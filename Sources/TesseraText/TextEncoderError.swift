@@ -10,6 +10,9 @@ public enum TextEncoderError: Error, CustomStringConvertible, Equatable {
     case missingFile(path: String)
     /// A file of the encoder folder exists but cannot be read or parsed.
     case unreadableFile(path: String, reason: String)
+    /// The weights file is corrupt or does not match `config.json` (the message names the file
+    /// and the tensors).
+    case invalidWeights(message: String)
     /// The prompt's bytes are not valid UTF-8; `offset` is the first bad byte (0-based).
     case invalidUTF8(byteOffset: Int)
     /// A configuration value this port does not support.
@@ -23,6 +26,8 @@ public enum TextEncoderError: Error, CustomStringConvertible, Equatable {
             return "prompt encoder file missing: \(path); `make setup` (or `bash scripts/setup.sh`) installs it"
         case .unreadableFile(let path, let reason):
             return "prompt encoder file unreadable: \(path): \(reason); reinstall with `make setup` (or `bash scripts/setup.sh`)"
+        case .invalidWeights(let message):
+            return "prompt encoder weights rejected: \(message); `make setup` (or `bash scripts/setup.sh`) reinstalls them"
         case .invalidUTF8(let offset):
             return "prompt is not valid UTF-8: bad byte at position \(offset) (0-based); pass text encoded as UTF-8"
         case .unsupportedConfig(let path, let reason):
