@@ -5,10 +5,22 @@ import TesseraWeights
 
 /// What the fuzzer asserts about one input.
 enum SafetensorsFuzzCheck {
-    /// Returns true when the input was accepted as a safetensors file. Traps on any broken
-    /// invariant, so that libFuzzer records the input.
+    /// Returns true when the input was accepted as a safetensors file. The input is also
+    /// tried as a bare header behind a correct length prefix, so that mutations of the JSON
+    /// reach the validator without first having to keep the prefix consistent. Traps on any
+    /// broken invariant, so that libFuzzer records the input.
     static func run(_ bytes: UnsafeRawBufferPointer) -> Bool {
         _ = try? StrictJSONParser.parse(bytes)
+        var prefixed = [UInt8]()
+        prefixed.reserveCapacity(8 + bytes.count)
+        var n = UInt64(bytes.count)
+        for _ in 0..<8 { prefixed.append(UInt8(n & 0xFF)); n >>= 8 }
+        prefixed.append(contentsOf: bytes)
+        _ = prefixed.withUnsafeBytes { check($0) }
+        return check(bytes)
+    }
+
+    private static func check(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let file: SafetensorsFile
         do {
             file = try SafetensorsFile(bytes: Array(bytes))

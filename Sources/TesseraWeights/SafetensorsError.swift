@@ -59,7 +59,8 @@ public struct SafetensorsError: Error, Equatable, CustomStringConvertible, Senda
     }
 
     public var description: String {
-        "SafetensorsError: \(path ?? "<buffer>"): \(explanation)"
+        // Names and keys come from the file: keep the message on one line whatever they hold.
+        "SafetensorsError: \(path ?? "<buffer>"): \(explanation)".escapingControlCharacters
     }
 
     /// The reason in words, without the file name.

@@ -58,12 +58,14 @@ public struct WeightStoreError: Error, Equatable, CustomStringConvertible, Senda
             let more = list.count > Self.shownPerKind ? ", … and \(list.count - Self.shownPerKind) more" : ""
             return "\(list.count) \(kind): \(shown)\(more)"
         }
-        return "WeightStoreError: \(source): checkpoint does not match the model (\(parts.joined(separator: "; "))); check that config.json and the weights belong together"
+        let line = "WeightStoreError: \(source): checkpoint does not match the model (\(parts.joined(separator: "; "))); check that config.json and the weights belong together"
+        return line.escapingControlCharacters
     }
 
     /// Every problem, one per line.
     public var report: String {
         (["WeightStoreError: \(source): \(problems.count) problem(s)"] + problems.map { "  \(Self.kind($0)): \(Self.text($0))" })
+            .map(\.escapingControlCharacters)
             .joined(separator: "\n")
     }
 

@@ -234,6 +234,16 @@ final class SafetensorsRejectionTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("SafetensorsError: bad.safetensors: tensor \"a\\nb\" (F32 [2]) needs 8 bytes"), text)
     }
 
+    func testControlCharactersInKeysAreEscapedInMessages() {
+        // Found by the fuzzer (Fuzz/regressions/newline-in-error-message): an unknown field
+        // named "data0\nfsets" put a newline into the message.
+        let header = #"{"t\n":{"dtype":"U8","shape":[],"data0\nfsets":[0,1]}}"#
+        let text = reasonText(Fixtures.file(header, data: [5]))
+        XCTAssertEqual(text, #"SafetensorsError: bad.safetensors: tensor "t\n": unknown field "data0\nfsets" (a tensor has only dtype, shape and data_offsets)"#)
+        let duplicate = #"{"a":{"k\u001b":1,"k\u001b":2}}"#
+        XCTAssertTrue(reasonText(Fixtures.file(duplicate)).hasSuffix(#"duplicate key "k\u{1b}""#), reasonText(Fixtures.file(duplicate)))
+    }
+
     func testMissingFileIsAnIOError() {
         XCTAssertThrowsError(try SafetensorsFile(url: URL(fileURLWithPath: "/nonexistent/model.safetensors"))) { error in
             XCTAssertEqual("\(error)", "SafetensorsError: /nonexistent/model.safetensors: cannot open: No such file or directory")
