@@ -148,9 +148,7 @@ public struct ModelFolder: Sendable {
         for candidate in candidates where FileManager.default.fileExists(atPath: candidate.path) {
             return try ModelFolder(url: candidate)
         }
-        throw PipelineError.modelFolderMissing(
-            path: candidates.map(\.path).joined(separator: ", "),
-            hint: "No default model is installed yet. \(howToGetModel)")
+        throw PipelineError.defaultModelMissing(searched: candidates.map(\.path), hint: howToGetModel)
     }
 
     // MARK: - Identity

@@ -9,6 +9,8 @@ import Foundation
 public enum PipelineError: Error, CustomStringConvertible, Equatable {
     /// The model folder does not exist. `hint` says how to get one.
     case modelFolderMissing(path: String, hint: String)
+    /// No `--model` was given and the default model is in none of the places looked at.
+    case defaultModelMissing(searched: [String], hint: String)
     /// A file the diffusers layout requires is missing from the model folder.
     case modelFileMissing(path: String, what: String, hint: String)
     /// A JSON file exists but cannot be read as what it should be.
@@ -26,6 +28,8 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .modelFolderMissing(path, hint):
             return "model folder not found: \(path). \(hint)"
+        case let .defaultModelMissing(searched, hint):
+            return "no default model installed (looked for \(searched.joined(separator: ", "))). \(hint)"
         case let .modelFileMissing(path, what, hint):
             return "model folder is incomplete: \(what) not found at \(path). \(hint)"
         case let .invalidModelFile(path, reason):

@@ -129,7 +129,7 @@ final class ModelFolderTests: XCTestCase {
         ])
         XCTAssertThrowsError(try ModelFolder.locateDefault(candidates: candidates)) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("No default model is installed yet"), text)
+            XCTAssertTrue(text.hasPrefix("no default model installed (looked for \(candidates[0].path), "), text)
             XCTAssertTrue(text.contains("--model PATH"), text)
         }
         // Installed under $TESSERA_HOME/models: found.

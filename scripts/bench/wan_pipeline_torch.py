@@ -29,6 +29,7 @@ import time
 import torch
 import transformers
 from diffusers import AutoencoderKLWan, UniPCMultistepScheduler, WanPipeline, WanTransformer3DModel
+from safetensors.torch import load_file
 
 TRANSFORMER = dict(
     patch_size=(1, 2, 2), num_attention_heads=6, attention_head_dim=64, in_channels=16, out_channels=16,
@@ -76,7 +77,13 @@ def main():
         return
 
     load_start = time.perf_counter()
-    pipe = WanPipeline.from_pretrained(args.model, tokenizer=None, text_encoder=None, torch_dtype=torch.float32)
+    # Built from config + state dict: from_pretrained needs `accelerate` for Wan's fp32-kept modules.
+    transformer = WanTransformer3DModel.from_config(WanTransformer3DModel.load_config(os.path.join(args.model, "transformer")))
+    transformer.load_state_dict(load_file(os.path.join(args.model, "transformer", "diffusion_pytorch_model.safetensors")))
+    vae = AutoencoderKLWan.from_config(AutoencoderKLWan.load_config(os.path.join(args.model, "vae")))
+    vae.load_state_dict(load_file(os.path.join(args.model, "vae", "diffusion_pytorch_model.safetensors")))
+    scheduler = UniPCMultistepScheduler.from_pretrained(args.model, subfolder="scheduler")
+    pipe = WanPipeline(tokenizer=None, text_encoder=None, transformer=transformer.eval(), vae=vae.eval(), scheduler=scheduler)
     pipe.set_progress_bar_config(disable=True)
     tokenizer = transformers.BertTokenizerFast.from_pretrained(args.text_encoder)
     bert = transformers.BertModel.from_pretrained(args.text_encoder, add_pooling_layer=False).eval()
