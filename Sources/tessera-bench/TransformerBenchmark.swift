@@ -5,7 +5,9 @@
 // 10 layers, ffn_dim 1536, text_dim 384 (MiniLM), freq_dim 256, cross_attn_norm, patch (1, 2, 2);
 // latents (B, 16, 9, 16, 16) → 9·8·8 = 576 tokens; 32 text tokens; B = 1 and B = 2 (CFG).
 // Weights are seeded random values (speed does not depend on them); diffusers' side runs as a
-// child process and builds its own.
+// child process (scripts/bench/wan_transformer_torch.py) that builds its own and runs one forward
+// per request, so the two sides alternate and share whatever load the machine has. Wall and
+// process CPU seconds are reported for both; prepareText (run once per clip) is timed apart.
 
 import ArgumentParser
 import Foundation
@@ -18,7 +20,7 @@ struct TransformerBenchmark: ParsableCommand {
         commandName: "transformer",
         abstract: "Wan transformer forward, 25M parameters at 576 tokens, B = 1 and 2: Tessera vs diffusers.")
 
-    @Option(help: "Timed forwards per side and batch size (after two warm-ups); the median is reported.")
+    @Option(help: "Timed rounds per batch size (after two warm-ups); the median is reported.")
     var runs = 7
 
     @Option(help: "Threads for both sides (default: every core).")
@@ -44,59 +46,113 @@ struct TransformerBenchmark: ParsableCommand {
         try BLAS.load()
         let config = Self.benchmarkConfig
         let model = try WanTransformer(config: config, weights: Self.randomWeights(config))
+        let torch = swiftOnly ? nil : try TorchSide(python: python, script: script, threads: threadCount)
 
+        // Per batch size: warm-ups, then `runs` rounds of one Tessera forward and one diffusers
+        // forward back to back, so both sides see the same load on a shared machine.
         var rows: [[String]] = []
-        var torchMedians: [Int: Double] = [:]
-        if !swiftOnly {
-            torchMedians = try runTorch(threads: threadCount)
-        }
         for batch in [1, 2] {
             let latents = Self.noise([batch] + Self.latentShape, seed: 11)
             let states = Self.noise([batch, Self.textTokens, config.textDim], seed: 12)
-            let text = try model.prepareText(states)
             let timestep = [Float](repeating: 500, count: batch)
-            var seconds: [Double] = []
+            var ours: [(wall: Double, cpu: Double)] = [], theirs: [(wall: Double, cpu: Double)] = []
+            var textSeconds: [Double] = []
             for i in 0..<(runs + 2) {
-                let elapsed = try BenchSupport.time { _ = try model.forward(latents, timestep: timestep, text: text) }
-                if i >= 2 { seconds.append(elapsed) }
+                var text: WanTextConditioning?
+                let textTime = try BenchSupport.time { text = try model.prepareText(states) }
+                let cpu0 = Self.cpuSeconds()
+                let wall = try BenchSupport.time { _ = try model.forward(latents, timestep: timestep, text: text!) }
+                let cpu = Self.cpuSeconds() - cpu0
+                let other = try torch?.forward(batch: batch)
+                if i >= 2 {
+                    ours.append((wall, cpu))
+                    textSeconds.append(textTime)
+                    if let other { theirs.append(other) }
+                }
             }
-            let tessera = BenchSupport.median(seconds)
-            var row = ["B = \(batch)", BenchSupport.format(tessera, 3)]
-            if let torch = torchMedians[batch] {
-                row += [BenchSupport.format(torch, 3), BenchSupport.format(torch / tessera, 2) + "x"]
+            let wall = BenchSupport.median(ours.map(\.wall)), cpu = BenchSupport.median(ours.map(\.cpu))
+            var row = ["B = \(batch)", BenchSupport.format(wall, 3), BenchSupport.format(cpu, 3),
+                       BenchSupport.format(BenchSupport.median(textSeconds) * 1000, 1)]
+            if !theirs.isEmpty {
+                let torchWall = BenchSupport.median(theirs.map(\.wall)), torchCPU = BenchSupport.median(theirs.map(\.cpu))
+                row += [BenchSupport.format(torchWall, 3), BenchSupport.format(torchCPU, 3),
+                        BenchSupport.format(torchWall / wall, 2) + "x"]
             }
             rows.append(row)
         }
+        let torchPeak = try torch?.finish()
         print("Wan transformer forward: \(config.parameterCount / 1000)k parameters (dim \(config.innerDim), "
               + "\(config.numLayers) layers, ffn \(config.ffnDim)), latents (B, 16, 9, 16, 16) = 576 tokens, "
-              + "\(Self.textTokens) text tokens, \(threadCount) threads, median of \(runs) after 2 warm-ups")
-        print("CPU: \(CPUFeatures.current.brand); OpenBLAS core \(BLAS.coreName)")
-        let header = swiftOnly ? ["batch", "Tessera s"] : ["batch", "Tessera s", "diffusers s", "speed-up"]
+              + "\(Self.textTokens) text tokens, \(threadCount) threads; median of \(runs) rounds after 2 warm-ups, "
+              + "the two sides alternating forward by forward")
+        print("CPU: \(CPUFeatures.current.brand); OpenBLAS core \(BLAS.coreName); load average \(Self.loadAverage())")
+        var header = ["batch", "Tessera s", "Tessera CPU s", "prepareText ms"]
+        if torch != nil { header += ["diffusers s", "diffusers CPU s", "speed-up"] }
         print(BenchSupport.table(header, rows))
-        print("Peak RSS (Tessera process): \(BenchSupport.peakResidentBytes() / (1 << 20)) MiB")
+        var memory = "Peak RSS: Tessera \(BenchSupport.peakResidentBytes() / (1 << 20)) MiB"
+        if let torchPeak { memory += ", diffusers \(torchPeak / (1 << 20)) MiB" }
+        print(memory)
     }
 
-    /// Runs the diffusers side; returns the median seconds per batch size.
-    private func runTorch(threads: Int) throws -> [Int: Double] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script, "--threads", "\(threads)", "--runs", "\(runs)", "--batch", "1", "--batch", "2"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError("`\(python) \(script)` exited with status \(process.terminationStatus); "
-                             + "run from the repository root with torch and diffusers 0.42.1, or pass --swift-only")
+    /// Process CPU time (all threads), in seconds.
+    static func cpuSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// The 1-minute load average, as text.
+    static func loadAverage() -> String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+    }
+
+    /// diffusers in a child process that runs one forward per request (the script's serving mode).
+    final class TorchSide {
+        private let process = Process()
+        private let input = Pipe(), output = Pipe()
+        private var buffer = Data()
+
+        init(python: String, script: String, threads: Int) throws {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [python, script, "--threads", "\(threads)"]
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            guard let ready = try readObject(), ready["ready"] as? Bool == true else {
+                throw BenchError("`\(python) \(script)` did not start; run from the repository root with torch and "
+                                 + "diffusers 0.42.1 installed, or pass --swift-only")
+            }
         }
-        var medians: [Int: Double] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let batch = object["batch"] as? Int, let median = object["median_s"] as? Double else { continue }
-            medians[batch] = median
+
+        /// One forward at `batch`: (wall seconds, CPU seconds).
+        func forward(batch: Int) throws -> (wall: Double, cpu: Double) {
+            input.fileHandleForWriting.write(Data("\(batch)\n".utf8))
+            guard let reply = try readObject(), let wall = reply["seconds"] as? Double,
+                  let cpu = reply["cpu_seconds"] as? Double
+            else { throw BenchError("the diffusers side stopped answering") }
+            return (wall, cpu)
         }
-        return medians
+
+        /// Closes the child's input; returns its peak resident memory in bytes.
+        func finish() throws -> Int {
+            try input.fileHandleForWriting.close()
+            let peak = try readObject()?["peak_rss_bytes"] as? Int ?? 0
+            process.waitUntilExit()
+            return peak
+        }
+
+        private func readObject() throws -> [String: Any]? {
+            while true {
+                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = buffer[buffer.startIndex..<newline]
+                    buffer.removeSubrange(buffer.startIndex...newline)
+                    return try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+                }
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { return nil }
+                buffer.append(chunk)
+            }
+        }
     }
 
     /// A checkpoint of `config` with seeded uniform random weights in ±0.05 (norm weights 1).
