@@ -9,7 +9,7 @@ import TesseraWeights
 /// Checkpoint keys: `weight` (Cout, Cin, kt, kh, kw), `bias` (Cout).
 struct WanCausalConv3d {
     let geometry: Conv3DGeometry
-    /// (Cout, kt·Cin·kh·kw), time tap major (see `conv3dPackWeight`).
+    /// (Cout, kt·Cin·kh·kw) in the layout `conv3dPackWeight` chooses for `geometry`.
     let packed: [Float]
     let bias: [Float]
 

@@ -13,6 +13,9 @@
 // padding are skipped (shorter K), so the first, zero-padded chunk costs a third of a full one.
 // Tiles run in parallel, each thread with its own buffer and single-threaded OpenBLAS.
 // Kernels of size 1 in height and width read the input in place (one GEMM per time tap).
+// With stride 1 in height (every 3x3x3 and 3x3 convolution of the Wan VAE but the
+// downsamplers'), planes are unrolled in width only and each kernel row reads the unrolled
+// rows in place, shifted: kh GEMMs per output frame, a third of the copying.
 
 import Foundation
 
@@ -98,18 +101,33 @@ public struct Conv3DGeometry: Sendable, Equatable {
 
 // MARK: - Weight packing
 
-/// Packs a PyTorch `Conv3d` weight (Cout, Cin, kt, kh, kw) into the kernel's layout
-/// (Cout, kt, Cin, kh, kw): row `co` holds the time taps one after another.
+extension Conv3DGeometry {
+    /// Whether the kernel reads rows of height in place from a horizontally unrolled tile
+    /// (stride 1 in height, kernel taller than 1): one GEMM per kernel row `a` instead of a
+    /// full im2col, so a third of the copying for 3x3 kernels.
+    @inlinable var usesRowShift: Bool { strideH == 1 && kernelH > 1 }
+}
+
+/// Packs a PyTorch `Conv3d` weight (Cout, Cin, kt, kh, kw) (or `Conv2d` (Cout, Cin, kh, kw)
+/// for kt = 1) into the layout `conv3dForward` reads for this geometry, (Cout, kt·Cin·kh·kw)
+/// elements: (Cout, kh, kt, Cin, kw) when `usesRowShift`, else (Cout, kt, Cin, kh, kw). The
+/// layout is the kernel's business: always pack with the geometry you run with.
 public func conv3dPackWeight(
     _ weight: UnsafePointer<Float>, geometry g: Conv3DGeometry, into packed: UnsafeMutablePointer<Float>
 ) {
-    let spatial = g.kernelH * g.kernelW
+    let (kt, kh, kw, cin) = (g.kernelT, g.kernelH, g.kernelW, g.inChannels)
     for co in 0..<g.outChannels {
-        for ci in 0..<g.inChannels {
-            for tap in 0..<g.kernelT {
-                let src = weight + ((co * g.inChannels + ci) * g.kernelT + tap) * spatial
-                let dst = packed + co * g.packedDepth + tap * g.tapDepth + ci * spatial
-                dst.update(from: src, count: spatial)
+        for ci in 0..<cin {
+            for tap in 0..<kt {
+                for a in 0..<kh {
+                    for b in 0..<kw {
+                        let src = weight[(((co * cin + ci) * kt + tap) * kh + a) * kw + b]
+                        let column = g.usesRowShift
+                            ? ((a * kt + tap) * cin + ci) * kw + b
+                            : ((tap * cin + ci) * kh + a) * kw + b
+                        packed[co * g.packedDepth + column] = src
+                    }
+                }
             }
         }
     }
@@ -145,6 +163,11 @@ public func conv3dForward(
         conv3dPointwise(
             source: source, batch: batch, plane: height * width, zeros: zeros,
             outT: outT, packed: packed, bias: bias, geometry: g, output: output)
+    } else if g.usesRowShift {
+        conv3dRowShift(
+            source: source, batch: batch, height: height, width: width, zeros: zeros,
+            outT: outT, outH: outH, outW: outW, packed: packed, bias: bias, geometry: g,
+            output: output)
     } else {
         conv3dTiled(
             source: source, batch: batch, height: height, width: width, zeros: zeros,
@@ -289,6 +312,112 @@ private func conv3dTiled(
                     b: buffer + r * tapDepth * n, ldb: n,
                     beta: 1, c: c, ldc: ldc)
             }
+        }
+    }
+}
+
+/// Stride 1 in height: each input plane is unrolled in width only (kw shifted copies of the
+/// tile's rows plus kh − 1 halo rows), and kernel row `a` reads that buffer `a` rows down, in
+/// place. Rows (frame, ci, b) of the buffer are `rowStride` apart, so for output frame `to`
+/// and kernel row `a` the GEMM's B is the contiguous block of rows (to..to+kt, ci, b) at
+/// offset a·outW: kh GEMMs of depth kt·Cin·kw per output frame, accumulated.
+private func conv3dRowShift(
+    source: FrameSource, batch: Int, height: Int, width: Int, zeros: Int,
+    outT: Int, outH: Int, outW: Int, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    geometry g: Conv3DGeometry, output: UnsafeMutablePointer<Float>
+) {
+    let (kt, kh, kw, cin) = (g.kernelT, g.kernelH, g.kernelW, g.inChannels)
+    let lastPadded = (outT - 1) * g.strideT + kt - 1
+    let realUsed = max(0, min(source.realFrames, lastPadded - zeros + 1))
+    let threads = Threads.count
+    let rowsDepth = cin * kw                 // buffer rows per frame
+    let gemmDepth = kt * rowsDepth           // K of one GEMM (one kernel row a)
+
+    // Output rows per tile: within the byte budget (halo included), enough tiles for every thread.
+    let bytesPerRow = max(1, realUsed) * rowsDepth * outW * MemoryLayout<Float>.size
+    var rowsPerTile = max(1, conv3dTileBudgetBytes / bytesPerRow - (kh - 1))
+    let tilesWanted = batch * outH >= threads ? threads : 1
+    let perBatch = max(1, (tilesWanted + batch - 1) / batch)
+    rowsPerTile = min(rowsPerTile, max(1, (outH + perBatch - 1) / perBatch))
+    let tilesPerBatch = (outH + rowsPerTile - 1) / rowsPerTile
+    let tiles = batch * tilesPerBatch
+    let outPlane = outH * outW
+    let ldc = outT * outPlane
+    let outBatchStride = g.outChannels * ldc
+    let rowStride = (rowsPerTile + kh - 1) * outW
+    let bufferCount = max(1, realUsed) * rowsDepth * rowStride
+
+    Threads.parallelFor(tiles, singleThreadedBLAS: true) { range in
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: bufferCount)
+        defer { buffer.deallocate() }
+        for tile in range {
+            let b = tile / tilesPerBatch
+            let y0 = (tile % tilesPerBatch) * rowsPerTile
+            let rows = min(rowsPerTile, outH - y0)
+            let n = rows * outW
+            // Input rows y0 − padTop ..< y0 − padTop + rows + kh − 1, unrolled in width.
+            for r in 0..<realUsed {
+                for ci in 0..<cin {
+                    unrollRows(
+                        source.plane(batch: b, channel: ci, frame: r), height: height, width: width,
+                        firstRow: y0 - g.padTop, rows: rows + kh - 1, outW: outW, geometry: g,
+                        into: buffer + (r * cin + ci) * kw * rowStride, rowStride: rowStride)
+                }
+            }
+            let c0 = output + b * outBatchStride + y0 * outW
+            for to in 0..<outT {
+                let c = c0 + to * outPlane
+                fillBias(c, rows: g.outChannels, columns: n, ld: ldc, bias: bias)
+                let firstPadded = to * g.strideT
+                let skipped = max(0, zeros - firstPadded)  // taps on zero padding
+                if skipped >= kt { continue }
+                let r = firstPadded + skipped - zeros
+                for a in 0..<kh {
+                    BLAS.sgemm(
+                        m: g.outChannels, n: n, k: (kt - skipped) * rowsDepth,
+                        a: packed + a * gemmDepth + skipped * rowsDepth, lda: g.packedDepth,
+                        b: buffer + r * rowsDepth * rowStride + a * outW, ldb: rowStride,
+                        beta: 1, c: c, ldc: ldc)
+                }
+            }
+        }
+    }
+}
+
+/// Width-only im2col of `rows` input rows starting at `firstRow` (rows outside the plane are
+/// zeros): kw rows of rows·outW columns, `rowStride` apart, row b holding the inputs at
+/// x·strideW + b − padLeft.
+@inline(__always)
+private func unrollRows(
+    _ plane: UnsafePointer<Float>, height: Int, width: Int, firstRow: Int, rows: Int, outW: Int,
+    geometry g: Conv3DGeometry, into dst: UnsafeMutablePointer<Float>, rowStride: Int
+) {
+    let sw = g.strideW
+    for bb in 0..<g.kernelW {
+        let row = dst + bb * rowStride
+        let shift = bb - g.padLeft
+        let xLo = shift >= 0 ? 0 : (-shift + sw - 1) / sw
+        let xHiRaw = width - 1 - shift
+        let xHi = xHiRaw < 0 ? -1 : min(outW - 1, xHiRaw / sw)
+        for yy in 0..<rows {
+            let out = row + yy * outW
+            let iy = firstRow + yy
+            if iy < 0 || iy >= height || xHi < xLo {
+                out.update(repeating: 0, count: outW)
+                continue
+            }
+            let src = plane + iy * width + shift
+            if xLo > 0 { out.update(repeating: 0, count: xLo) }
+            if sw == 1 {
+                (out + xLo).update(from: src + xLo, count: xHi - xLo + 1)
+            } else {
+                var x = xLo
+                while x <= xHi {
+                    out[x] = src[x * sw]
+                    x += 1
+                }
+            }
+            if xHi < outW - 1 { (out + xHi + 1).update(repeating: 0, count: outW - 1 - xHi) }
         }
     }
 }

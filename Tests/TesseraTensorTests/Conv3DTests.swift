@@ -189,6 +189,20 @@ final class Conv3DTests: XCTestCase {
               batch: 2, frames: 3, height: 9, width: 7, cacheFrames: 2)
     }
 
+    func testRowShiftPathWithTallKernelsAndAsymmetricPadding() {
+        // Stride 1 in height: kernel rows read the width-unrolled tile in place. Exercise kh = 2
+        // and 5, padding on one side only, horizontal stride 2, and a budget of one row per tile.
+        check(Conv3DGeometry(inChannels: 3, outChannels: 4, kernel: (2, 2, 3), stride: (1, 1, 2),
+                             timePadding: 1, padTop: 0, padBottom: 2, padLeft: 1, padRight: 0),
+              batch: 2, frames: 3, height: 6, width: 7)
+        let saved = conv3dTileBudgetBytes
+        conv3dTileBudgetBytes = 1
+        defer { conv3dTileBudgetBytes = saved }
+        check(Conv3DGeometry(inChannels: 2, outChannels: 3, kernel: (3, 5, 3), timePadding: 2,
+                             padTop: 2, padBottom: 2, padLeft: 1, padRight: 1),
+              frames: 2, height: 7, width: 5, cacheFrames: 1)
+    }
+
     func testAsymmetricKernelAndStrides() {
         check(Conv3DGeometry(inChannels: 3, outChannels: 4, kernel: (2, 3, 2), stride: (2, 2, 1),
                              timePadding: 1, padTop: 2, padBottom: 0, padLeft: 1, padRight: 2),
