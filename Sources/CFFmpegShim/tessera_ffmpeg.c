@@ -6,6 +6,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
 #include <libavutil/dict.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
@@ -168,7 +169,10 @@ TVWriter *tv_writer_open(const char *path, const TVWriterSettings *s, char *err,
     for (int i = 0; i < s->metadata_count; i++) av_dict_set(&w->fmt->metadata, s->metadata_keys[i], s->metadata_values[i], 0);
 
     if (!(w->fmt->oformat->flags & AVFMT_NOFILE)) {
-        if ((ret = avio_open(&w->fmt->pb, path, AVIO_FLAG_WRITE)) < 0) {
+        char *url = av_asprintf("file:%s", path);  // a colon in the name is not a protocol
+        ret = url ? avio_open(&w->fmt->pb, url, AVIO_FLAG_WRITE) : AVERROR(ENOMEM);
+        av_free(url);
+        if (ret < 0) {
             set_averr(err, err_len, "cannot open the output file", ret);
             goto fail;
         }
@@ -376,7 +380,14 @@ TVReader *tv_reader_open(const char *path, TVReaderInfo *info, char *err, size_t
         set_err(err, err_len, "out of memory");
         return NULL;
     }
-    int ret = avformat_open_input(&r->fmt, path, NULL, NULL);
+    // "file:" so a name with a colon is never taken for a protocol, and only local files
+    // are read (no network, no concat: or subfile: tricks).
+    char *url = av_asprintf("file:%s", path);
+    AVDictionary *opts = NULL;
+    av_dict_set(&opts, "protocol_whitelist", "file", 0);
+    int ret = url ? avformat_open_input(&r->fmt, url, NULL, &opts) : AVERROR(ENOMEM);
+    av_free(url);
+    av_dict_free(&opts);
     if (ret < 0) {
         set_averr(err, err_len, "not a readable media file", ret);
         goto fail;

@@ -206,6 +206,14 @@ final class VideoRoundTripTests: XCTestCase {
         XCTAssertEqual(middle, Array(frames[3..<6]))
     }
 
+    func testFileNamesWithColonsAndSpacesAreFiles() throws {
+        let dir = try MediaTestSupport.temporaryDirectory(self)
+        let url = dir.appendingPathComponent("take 2: final%d.mp4")
+        try write(MediaTestSupport.movingGradient(width: 16, height: 16, frames: 3), to: url, fps: 8, format: .mp4)
+        XCTAssertEqual(MediaTestSupport.contents(dir), ["take 2: final%d.mp4"])
+        XCTAssertEqual(try VideoReader.read(url).frames.count, 3)
+    }
+
     func testProbeReadsHeadersWithoutDecoding() throws {
         let dir = try MediaTestSupport.temporaryDirectory(self)
         let url = dir.appendingPathComponent("clip.mp4")
