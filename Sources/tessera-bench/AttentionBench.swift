@@ -45,36 +45,40 @@ struct AttentionBench: ParsableCommand {
         }
         try BLAS.load()
         print("Self-attention, batch 1, width \(width), tiles \(queryTile)x\(keyTile), median of \(runs) runs after a warm-up, \(Threads.count) threads, core \(BLAS.coreName)")
+        print("ms: median wall time; CPU ms: median CPU time of all threads (user + system), insensitive to other load;")
         print("peak RSS is the child process's whole maximum resident set (inputs and output included)")
         var rows: [[String]] = []
         for headDim in dimList {
             for length in lengthList {
-                var results: [String: (seconds: Double, peak: Int)] = [:]
+                var results: [String: (seconds: Double, cpu: Double, peak: Int)] = [:]
                 for kind in ["tiled", "naive"] {
                     let output = try BenchSupport.runSelf([
                         "attention", "--child", kind, "--lengths", String(length), "--head-dims", String(headDim),
                         "--width", String(width), "--runs", String(runs),
                         "--query-tile", String(queryTile), "--key-tile", String(keyTile),
                     ])
-                    var seconds = 0.0, peak = 0
+                    var seconds = 0.0, cpu = 0.0, peak = 0
                     for line in output.split(separator: "\n") {
                         let words = line.split(separator: " ")
                         if words.count == 2, words[0] == "seconds" { seconds = Double(words[1]) ?? 0 }
+                        if words.count == 2, words[0] == "cpu" { cpu = Double(words[1]) ?? 0 }
                         if words.count == 2, words[0] == "peak" { peak = Int(words[1]) ?? 0 }
                     }
-                    results[kind] = (seconds, peak)
+                    results[kind] = (seconds, cpu, peak)
                 }
                 let t = results["tiled"]!, n = results["naive"]!
                 rows.append([
                     "L=\(length) D=\(headDim) H=\(width / headDim)",
                     BenchSupport.format(t.seconds * 1000), BenchSupport.format(n.seconds * 1000),
                     BenchSupport.format(n.seconds / t.seconds, 2) + "x",
+                    BenchSupport.format(t.cpu * 1000), BenchSupport.format(n.cpu * 1000),
                     "\(t.peak >> 20)", "\(n.peak >> 20)",
                 ])
             }
         }
         print(BenchSupport.table(
-            ["shape", "tiled ms", "naive ms", "speed-up", "tiled peak MiB", "naive peak MiB"], rows))
+            ["shape", "tiled ms", "naive ms", "speed-up", "tiled CPU ms", "naive CPU ms", "tiled peak MiB",
+             "naive peak MiB"], rows))
     }
 
     /// Child: run one kind at one shape; print "seconds S" (median) and "peak BYTES".
@@ -93,8 +97,9 @@ struct AttentionBench: ParsableCommand {
         let q = fill(1), k = fill(2), v = fill(3)
         var out = [Float](repeating: 0, count: count)
         let tiling = AttentionTiling(queryTile: queryTile, keyTile: keyTile)
-        var times: [Double] = []
+        var times: [Double] = [], cpuTimes: [Double] = []
         for run in 0...runs {
+            let cpuBefore = BenchSupport.cpuSeconds()
             let seconds = try q.withUnsafeBufferPointer { qp in
                 try k.withUnsafeBufferPointer { kp in
                     try v.withUnsafeBufferPointer { vp in
@@ -118,9 +123,13 @@ struct AttentionBench: ParsableCommand {
                     }
                 }
             }
-            if run > 0 { times.append(seconds) }
+            if run > 0 {
+                times.append(seconds)
+                cpuTimes.append(BenchSupport.cpuSeconds() - cpuBefore)
+            }
         }
         print("seconds \(BenchSupport.median(times))")
+        print("cpu \(BenchSupport.median(cpuTimes))")
         print("peak \(BenchSupport.peakResidentBytes())")
     }
 
