@@ -29,4 +29,4 @@ stage dit python -m tessera_train.dit train --run "$RUN/dit" --pool "$RUN/pool/p
   --steps ${DIT_STEPS:-3000} --batch 8 --lr 3e-4 --save-every 25 --threads $THREADS --resume
 # 5. Export (outside the repository; copy to models/ only after evaluation).
 python -m tessera_train.export --vae "$RUN/vae-clip/checkpoint.pt" --transformer "$RUN/dit/checkpoint.pt" \
-  --out "$RUN/export/shapes-world-cpu" --overwrite
+  --out "$RUN/export/tessera-shapes" --overwrite

@@ -10,15 +10,16 @@ For a clip (F, H, W, 3) uint8 and the scene it should show:
   shape       per frame, on the largest connected component of the colour mask:
               fill = area / (pi R^2), R the circumscribed radius about the
               centroid; solidity = area / area of the convex hull of the pixel
-              squares. star: solidity < 0.75; else circle (fill >= 0.8), square
-              (fill >= 0.525), triangle. The clip's shape is the per-frame vote.
+              squares. star: solidity < 0.8; else circle (fill >= 0.8), square
+              (fill >= 0.525), triangle. The clip's shape is the per-frame vote,
+              weighted by area (small frames of a shrunk object say least).
   motion      from the tracks of the centroid, area and orientation (the phase of
               the n-fold angular moment, n = the shape's symmetry): orbit, grow,
               shrink, spin, bounce, fall, down, up, left, right or still.
   extra       any unnamed palette colour present in half of the frames or more,
               or a named colour split into two significant components.
   stable      every named object present in >= 90 % of the frames, with the same
-              shape class in >= 70 % of them.
+              shape class in >= 70 % of them (weighted by area).
 The thresholds sit halfway (geometrically for ratios) between the values that
 the spec gives each class; tests check them on rendered ground truth and on
 deliberately wrong scenes.
@@ -106,7 +107,7 @@ def _hull_area(mask: np.ndarray) -> float:
 
 
 def classify_shape(fill: float, solidity: float) -> str:
-    if solidity < 0.75:
+    if solidity < 0.8:
         return "star"
     if fill >= 0.8:
         return "circle"

@@ -83,8 +83,11 @@ def _score_object(obj: dict, masks: np.ndarray, present: np.ndarray, t: np.ndarr
         sizes = ndimage.sum(masks[f], lab, range(1, n + 1))
         comps.append(M.measure_component(lab == (int(np.argmax(sizes)) + 1)))
     inner = [c for c in comps if not c.touches_border] or comps
-    votes = [c.shape for c in inner]
-    shape = max(set(votes), key=votes.count)
+    # Votes weighted by area: small frames (a shrunk or blurred object) say least about the shape.
+    votes: dict[str, float] = {}
+    for c in inner:
+        votes[c.shape] = votes.get(c.shape, 0.0) + c.area
+    shape = max(votes, key=votes.get)
     out["measured_shape"] = shape
     out["shape"] = shape == obj["shape"]
     out["fill"] = float(np.median([c.fill for c in inner]))
@@ -106,7 +109,7 @@ def _score_object(obj: dict, masks: np.ndarray, present: np.ndarray, t: np.ndarr
     d = 2 * comps[0].radius / min(W, H)
     out["measured_size"] = _size_name(d)
     out["size"] = out["measured_size"] == obj.get("size", spec.DEFAULT_SIZE)
-    same = np.mean([c.shape == shape for c in comps])
+    same = sum(c.area for c in comps if c.shape == shape) / sum(c.area for c in comps)
     out["stable"] = bool(present.mean() >= 0.9 and same >= 0.7)
     return out
 
