@@ -17,6 +17,7 @@ public final class AtomicFile {
     /// Where to write meanwhile (same folder, so the final rename is atomic).
     public let temporaryURL: URL
     private var settled = false
+    private var cleanupToken = 0
 
     /// Creates the (empty) temporary file. Throws `MediaError.notWritable` when the folder
     /// does not exist or cannot be written.
@@ -36,6 +37,7 @@ public final class AtomicFile {
             if fd >= 0 {
                 close(fd)
                 temporaryURL = candidate
+                cleanupToken = InterruptCleanup.register(candidate.path)
                 return
             }
             lastError = errno
@@ -46,6 +48,7 @@ public final class AtomicFile {
 
     deinit {
         if !settled { unlink(temporaryURL.path) }
+        InterruptCleanup.unregister(cleanupToken)
     }
 
     /// Moves the temporary file to `destination`. With `overwrite` false an existing
@@ -79,6 +82,7 @@ public final class AtomicFile {
             }
         }
         settled = true
+        InterruptCleanup.unregister(cleanupToken)
     }
 
     /// Removes the temporary file; `destination` is untouched.
@@ -86,6 +90,7 @@ public final class AtomicFile {
         guard !settled else { return }
         unlink(temporaryURL.path)
         settled = true
+        InterruptCleanup.unregister(cleanupToken)
     }
 
     /// Runs `body` with the temporary URL, then commits; removes the temporary file if

@@ -40,6 +40,8 @@ public enum FrameExport {
         let mask = umask(0)
         umask(mask)
         chmod(staging.path, 0o777 & ~mask)
+        let cleanupToken = InterruptCleanup.register(staging.path)
+        defer { InterruptCleanup.unregister(cleanupToken) }
         do {
             // The clip's generation parameters, if any, travel into every frame.
             var text: [(String, String)] = []

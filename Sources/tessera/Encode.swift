@@ -45,6 +45,7 @@ struct Encode: ParsableCommand {
     func run() throws {
         try global.apply()
         if global.verbose { FFmpegLogging.set(.verbose) }
+        InterruptCleanup.install()
         let outputURL = URL(fileURLWithPath: output)
         let videoFormat = try VideoFormat.resolve(name: format, url: outputURL)
         guard (1...240).contains(fps) else { throw MediaError.invalidFrameRate(fps) }

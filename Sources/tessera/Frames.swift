@@ -35,6 +35,7 @@ struct Frames: ParsableCommand {
     func run() throws {
         try global.apply()
         if global.verbose { FFmpegLogging.set(.verbose) }
+        InterruptCleanup.install()
         var frameRange = FrameRange(lowerBound: 0, upperBound: nil)
         if let range {
             guard let parsed = FrameRange(parsing: range) else {

@@ -41,6 +41,7 @@ struct Inspect: ParsableCommand {
     func run() throws {
         try global.apply()
         if global.verbose { FFmpegLogging.set(.verbose) }
+        InterruptCleanup.install()
         guard columns >= 1 else { throw ValidationError("--columns must be at least 1 (got \(columns)).") }
         if let cellWidth, !(8...4096).contains(cellWidth) {
             throw ValidationError("--cell-width must be 8 to 4096 pixels (got \(cellWidth)).")
