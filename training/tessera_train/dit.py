@@ -137,8 +137,12 @@ def train(args) -> None:
         save_checkpoint(ckpt_path, model=model.state_dict(), optimizer=opt.state_dict(), step=step, config=config,
                         args={k: str(v) for k, v in vars(args).items()}, parameters=n_params)
 
-    t0, losses = time.time(), []
+    t0, losses, started = time.time(), [], time.time()
     while step < args.steps:
+        if args.max_minutes and time.time() - started > 60 * args.max_minutes:
+            log(step=step, stopped="max-minutes reached")
+            save()
+            break
         model.train()
         lr = args.lr * min(1.0, (step + 1) / max(1, args.warmup))
         for g in opt.param_groups:
@@ -192,6 +196,7 @@ def main(argv=None) -> None:
     t.add_argument("--save-every", type=int, default=100)
     t.add_argument("--device")
     t.add_argument("--threads", type=int)
+    t.add_argument("--max-minutes", type=float, help="stop (and save) after this much wall-clock time")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)

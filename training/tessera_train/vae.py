@@ -131,6 +131,7 @@ def main(argv=None) -> None:
     ap.add_argument("--stats-clips", type=int, default=8)
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--threads", type=int, help="torch CPU threads")
+    ap.add_argument("--max-minutes", type=float, help="stop (and save) after this much wall-clock time")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -161,8 +162,11 @@ def main(argv=None) -> None:
         save_checkpoint(ckpt_path, model=vae.state_dict(), optimizer=opt.state_dict(), step=step, config=config,
                         args={k: str(v) for k, v in vars(args).items()})
 
-    t0 = time.time()
+    t0 = started = time.time()
     while step < args.steps:
+        if args.max_minutes and time.time() - started > 60 * args.max_minutes:
+            log(step=step, stopped="max-minutes reached")
+            break
         vae.train()
         x = training_batch(step, args.batch, args.frames, args.crop, args.size, args.seed, device)
         post = vae.encode(x).latent_dist
