@@ -15,11 +15,15 @@ func geluTanh(_ x: Float) -> Float {
     return x / (1 + fastExp(-2 * u))
 }
 
-/// x ← gelu_tanh(x) over `count` floats, split across the thread pool.
-func geluTanhInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+/// x ← gelu_tanh(x + bias) over (rows, width) floats, `bias` (width) being the bias of the
+/// linear layer that produced x; split across the thread pool by rows.
+func geluTanhInPlace(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>) {
     let address = Int(bitPattern: x)
-    Threads.parallelFor(count, grain: 1 << 14) { range in
-        let x = UnsafeMutablePointer<Float>(bitPattern: address)! + range.lowerBound
-        for i in 0..<range.count { x[i] = geluTanh(x[i]) }
+    Threads.parallelFor(rows, grain: max(1, (1 << 14) / max(width, 1))) { range in
+        let x = UnsafeMutablePointer<Float>(bitPattern: address)!
+        for r in range {
+            let row = x + r * width
+            for i in 0..<width { row[i] = geluTanh(row[i] + bias[i]) }
+        }
     }
 }

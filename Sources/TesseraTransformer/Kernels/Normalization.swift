@@ -30,16 +30,10 @@ func layerNormRows(
         for r in range {
             let src = x + r * dim
             let dst = out + r * dim
-            var sum: Float = 0
-            for i in 0..<dim { sum += src[i] }
-            let mean = sum / Float(dim)
-            var squares: Float = 0
-            for i in 0..<dim {
-                let d = src[i] - mean
-                squares += d * d
-            }
-            let inv = 1 / (squares / Float(dim) + eps).squareRoot()
-            for i in 0..<dim { dst[i] = (src[i] - mean) * inv }
+            let mean = rowSum(src, count: dim) / Float(dim)
+            for i in 0..<dim { dst[i] = src[i] - mean }
+            let inv = 1 / (sumOfSquares(dst, count: dim) / Float(dim) + eps).squareRoot()
+            for i in 0..<dim { dst[i] *= inv }
             if let weight, let bias {
                 for i in 0..<dim { dst[i] = dst[i] * weight[i] + bias[i] }
             }
@@ -56,27 +50,27 @@ func layerNormRows(
 // MARK: - RMSNorm
 
 /// RMSNorm of `rows` rows of `dim` values, in place, with an element-wise weight:
-/// y = x / sqrt(mean(x²) + eps) · weight. Row r starts at `x + r · rowStride`.
+/// x ← x + bias (the projection's bias, when given), then y = x / sqrt(mean(x²) + eps) · weight.
+/// Row r starts at `x + r · rowStride`.
 ///
 /// Wan's `norm_q`/`norm_k` normalise over all heads together (`rms_norm_across_heads`).
 func rmsNormRows(
     _ x: UnsafeMutablePointer<Float>, rows: Int, dim: Int, rowStride: Int, eps: Float,
-    weight: UnsafePointer<Float>
+    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>? = nil
 ) {
     let address = Int(bitPattern: x)
     Threads.parallelFor(rows, grain: 16) { range in
         let x = UnsafeMutablePointer<Float>(bitPattern: address)!
         for r in range {
             let row = x + r * rowStride
-            var squares: Float = 0
-            for i in 0..<dim { squares += row[i] * row[i] }
-            let inv = 1 / (squares / Float(dim) + eps).squareRoot()
+            if let bias { for i in 0..<dim { row[i] += bias[i] } }
+            let inv = 1 / (sumOfSquares(row, count: dim) / Float(dim) + eps).squareRoot()
             for i in 0..<dim { row[i] = row[i] * inv * weight[i] }
         }
     }
 }
 
-/// RMSNorm (as `rmsNormRows`) followed by Wan's rotary embedding, in place.
+/// RMSNorm (as `rmsNormRows`, bias included) followed by Wan's rotary embedding, in place.
 ///
 /// `x` holds `batch · tokens` rows (token l of sample b at row b·tokens + l, stride
 /// `rowStride`), each `heads × headDim` wide. `cos`/`sin` are (tokens, headDim / 2) tables of
@@ -86,7 +80,7 @@ func rmsNormRows(
 ///     out[2i+1] = x[2i]·sin + x[2i+1]·cos
 func rmsNormRotaryRows(
     _ x: UnsafeMutablePointer<Float>, batch: Int, tokens: Int, heads: Int, headDim: Int,
-    rowStride: Int, eps: Float, weight: UnsafePointer<Float>,
+    rowStride: Int, eps: Float, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
     cos: UnsafePointer<Float>, sin: UnsafePointer<Float>
 ) {
     let address = Int(bitPattern: x)
@@ -96,9 +90,8 @@ func rmsNormRotaryRows(
         let x = UnsafeMutablePointer<Float>(bitPattern: address)!
         for r in range {
             let row = x + r * rowStride
-            var squares: Float = 0
-            for i in 0..<dim { squares += row[i] * row[i] }
-            let inv = 1 / (squares / Float(dim) + eps).squareRoot()
+            for i in 0..<dim { row[i] += bias[i] }
+            let inv = 1 / (sumOfSquares(row, count: dim) / Float(dim) + eps).squareRoot()
             let l = r % tokens
             let c = cos + l * half
             let s = sin + l * half
@@ -114,4 +107,29 @@ func rmsNormRotaryRows(
             }
         }
     }
+}
+
+/// Σ x² over `count` floats, with four vector accumulators (see `rowSum`).
+@inline(__always)
+func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var a0 = SIMD4<Float>(), a1 = SIMD4<Float>(), a2 = SIMD4<Float>(), a3 = SIMD4<Float>()
+    var i = 0
+    let raw = UnsafeRawPointer(x)
+    while i + 16 <= count {
+        let v0 = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self)
+        let v1 = raw.loadUnaligned(fromByteOffset: 4 * (i + 4), as: SIMD4<Float>.self)
+        let v2 = raw.loadUnaligned(fromByteOffset: 4 * (i + 8), as: SIMD4<Float>.self)
+        let v3 = raw.loadUnaligned(fromByteOffset: 4 * (i + 12), as: SIMD4<Float>.self)
+        a0 += v0 * v0
+        a1 += v1 * v1
+        a2 += v2 * v2
+        a3 += v3 * v3
+        i += 16
+    }
+    var total = ((a0 + a1) + (a2 + a3)).sum()
+    while i < count {
+        total += x[i] * x[i]
+        i += 1
+    }
+    return total
 }

@@ -11,12 +11,15 @@ struct FeedForward: Sendable {
     /// Checkpoint key `net.2`.
     let net_2: LinearProjection
 
-    /// `x` (rows, dim) → `out` (rows, dim), with scratch `hidden` (rows, ffn_dim).
-    func apply(_ x: UnsafePointer<Float>, rows: Int, hidden: UnsafeMutablePointer<Float>,
-               into out: UnsafeMutablePointer<Float>) {
+    /// `x` (rows, dim) → `out` (rows, dim) **without `net.2`'s bias**, which the caller adds
+    /// with the residual (`net_2.withBias`); scratch `hidden` (rows, ffn_dim).
+    func applyWithoutOutputBias(_ x: UnsafePointer<Float>, rows: Int, hidden: UnsafeMutablePointer<Float>,
+                                into out: UnsafeMutablePointer<Float>) {
         let width = net_0_proj.outFeatures
-        net_0_proj.apply(x, rows: rows, into: hidden)  // (rows, ffn_dim)
-        geluTanhInPlace(hidden, count: rows * width)  // (rows, ffn_dim)
-        net_2.apply(hidden, rows: rows, into: out)  // (rows, dim)
+        net_0_proj.applyWithoutBias(x, rows: rows, into: hidden)  // (rows, ffn_dim), bias below
+        net_0_proj.withBias { bias in
+            geluTanhInPlace(hidden, rows: rows, width: width, bias: bias)  // (rows, ffn_dim)
+        }
+        net_2.applyWithoutBias(hidden, rows: rows, into: out)  // (rows, dim) − bias
     }
 }

@@ -29,6 +29,20 @@ struct LinearProjection: Sendable {
         }
     }
 
+    /// `x` (rows, in) → `y` = x · Wᵀ (rows, out) without the bias, for callers that add it in
+    /// the pass that follows (saves writing the bias rows and reading them back in the GEMM).
+    func applyWithoutBias(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        weight.withUnsafeBufferPointer { w in
+            linear(x, rows: rows, inFeatures: inFeatures, weight: w.baseAddress!, bias: nil,
+                   outFeatures: outFeatures, into: y)
+        }
+    }
+
+    /// Runs `body` with the bias (out).
+    func withBias<R>(_ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        try bias.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    }
+
     /// Tensor form: (…, in) → (…, out).
     func callAsFunction(_ x: Tensor) -> Tensor {
         linear(x, weight: weight, bias: bias)

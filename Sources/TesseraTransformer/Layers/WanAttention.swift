@@ -31,8 +31,12 @@ struct WanAttention: Sendable {
 
     // MARK: - Self-attention
 
-    /// Self-attention of `x` (B·L, dim) into `out` (B·L, dim), with scratch `qkv` (B·L, 3·dim)
-    /// and `attention` (B·L, dim). `cos`/`sin` are the (L, head_dim / 2) RoPE pair tables.
+    /// Self-attention of `x` (B·L, dim) into `out` (B·L, dim) **without `to_out`'s bias** (the
+    /// caller adds it with the residual), with scratch `qkv` (B·L, 3·dim) and `attention`
+    /// (B·L, dim). `cos`/`sin` are the (L, head_dim / 2) RoPE pair tables.
+    ///
+    /// Biases are added in the passes that follow each GEMM: q and k biases in RMSNorm, the v
+    /// bias to the attention output (softmax rows sum to 1).
     func selfAttention(
         _ x: UnsafePointer<Float>, batch: Int, tokens: Int,
         cos: UnsafePointer<Float>, sin: UnsafePointer<Float>,
@@ -40,21 +44,27 @@ struct WanAttention: Sendable {
         into out: UnsafeMutablePointer<Float>
     ) {
         let rows = batch * tokens, d = dim
-        to_qkv!.apply(x, rows: rows, into: qkv)  // (B·L, 3·dim): q | k | v
-        norm_q.withUnsafeBufferPointer { wq in
-            norm_k.withUnsafeBufferPointer { wk in
-                // norm_q / norm_k over all heads, then RoPE per head: (B·L, dim) each, in place
-                rmsNormRotaryRows(qkv, batch: batch, tokens: tokens, heads: heads, headDim: headDim,
-                                  rowStride: 3 * d, eps: eps, weight: wq.baseAddress!, cos: cos, sin: sin)
-                rmsNormRotaryRows(qkv + d, batch: batch, tokens: tokens, heads: heads, headDim: headDim,
-                                  rowStride: 3 * d, eps: eps, weight: wk.baseAddress!, cos: cos, sin: sin)
+        let projection = to_qkv!
+        projection.applyWithoutBias(x, rows: rows, into: qkv)  // (B·L, 3·dim): q | k | v − biases
+        projection.withBias { bias in
+            norm_q.withUnsafeBufferPointer { wq in
+                norm_k.withUnsafeBufferPointer { wk in
+                    // + bias, norm_q / norm_k over all heads, RoPE per head: (B·L, dim) each, in place
+                    rmsNormRotaryRows(qkv, batch: batch, tokens: tokens, heads: heads, headDim: headDim,
+                                      rowStride: 3 * d, eps: eps, weight: wq.baseAddress!, bias: bias,
+                                      cos: cos, sin: sin)
+                    rmsNormRotaryRows(qkv + d, batch: batch, tokens: tokens, heads: heads, headDim: headDim,
+                                      rowStride: 3 * d, eps: eps, weight: wk.baseAddress!, bias: bias + d,
+                                      cos: cos, sin: sin)
+                }
             }
+            // (B·L, dim): softmax(q·kᵀ / sqrt(head_dim)) · (v + bias) per head
+            multiHeadAttention(q: qkv, qStride: 3 * d, k: qkv + d, kStride: 3 * d, v: qkv + 2 * d, vStride: 3 * d,
+                               out: attention, outStride: d,
+                               batch: batch, queryTokens: tokens, keyTokens: tokens, heads: heads, headDim: headDim,
+                               valueBias: bias + 2 * d)
         }
-        // (B·L, dim): softmax(q·kᵀ / sqrt(head_dim)) · v per head
-        multiHeadAttention(q: qkv, qStride: 3 * d, k: qkv + d, kStride: 3 * d, v: qkv + 2 * d, vStride: 3 * d,
-                           out: attention, outStride: d,
-                           batch: batch, queryTokens: tokens, keyTokens: tokens, heads: heads, headDim: headDim)
-        to_out.apply(attention, rows: rows, into: out)  // (B·L, dim)
+        to_out.applyWithoutBias(attention, rows: rows, into: out)  // (B·L, dim) − to_out bias
     }
 
     // MARK: - Cross-attention
@@ -74,7 +84,8 @@ struct WanAttention: Sendable {
     }
 
     /// Cross-attention of `x` (B·L, dim) to the prompt's `keyValues` (B, Ltext, 2·dim) from
-    /// `projectKeyValues`, into `out` (B·L, dim), with scratch `query` and `attention` (B·L, dim).
+    /// `projectKeyValues`, into `out` (B·L, dim) **without `to_out`'s bias** (the caller adds it
+    /// with the residual), with scratch `query` and `attention` (B·L, dim).
     func crossAttention(
         _ x: UnsafePointer<Float>, batch: Int, tokens: Int, keyValues: Tensor,
         query: UnsafeMutablePointer<Float>, attention: UnsafeMutablePointer<Float>,
@@ -82,9 +93,13 @@ struct WanAttention: Sendable {
     ) {
         let rows = batch * tokens, d = dim
         let textTokens = keyValues.dim(1)
-        to_q!.apply(x, rows: rows, into: query)  // (B·L, dim)
-        norm_q.withUnsafeBufferPointer { wq in
-            rmsNormRows(query, rows: rows, dim: d, rowStride: d, eps: eps, weight: wq.baseAddress!)
+        let projection = to_q!
+        projection.applyWithoutBias(x, rows: rows, into: query)  // (B·L, dim) − bias
+        projection.withBias { bias in
+            norm_q.withUnsafeBufferPointer { wq in
+                // + bias, norm_q over all heads: (B·L, dim)
+                rmsNormRows(query, rows: rows, dim: d, rowStride: d, eps: eps, weight: wq.baseAddress!, bias: bias)
+            }
         }
         keyValues.withUnsafeBufferPointer { kv in
             let kv = kv.baseAddress!
@@ -94,6 +109,6 @@ struct WanAttention: Sendable {
                                batch: batch, queryTokens: tokens, keyTokens: textTokens, heads: heads,
                                headDim: headDim)
         }
-        to_out.apply(attention, rows: rows, into: out)  // (B·L, dim)
+        to_out.applyWithoutBias(attention, rows: rows, into: out)  // (B·L, dim) − to_out bias
     }
 }

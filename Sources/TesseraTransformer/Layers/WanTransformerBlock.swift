@@ -52,9 +52,11 @@ struct WanTransformerBlock: Sendable {
         // attn1 with RoPE: (B·L, dim)
         attn1.selfAttention(w.normed, batch: w.batch, tokens: w.tokens, cos: cos, sin: sin,
                             qkv: w.qkv, attention: w.attention, into: w.projected)
-        // x + attn · gate_msa: (B·L, dim)
-        addResidual(w.hidden, w.projected, rows: rows, dim: d, gate: gateMSA, gateStride: stride,
-                    rowsPerGroup: w.tokens)
+        // x + (attn + to_out bias) · gate_msa: (B·L, dim)
+        attn1.to_out.withBias { bias in
+            addResidual(w.hidden, w.projected, bias: bias, rows: rows, dim: d, gate: gateMSA, gateStride: stride,
+                        rowsPerGroup: w.tokens)
+        }
 
         // 2. Cross-attention
         var crossInput = UnsafePointer(w.hidden)
@@ -71,17 +73,21 @@ struct WanTransformerBlock: Sendable {
         // attn2 over the prompt tokens: (B·L, dim)
         attn2.crossAttention(crossInput, batch: w.batch, tokens: w.tokens, keyValues: keyValues,
                              query: w.qkv, attention: w.attention, into: w.projected)
-        // x + attn: (B·L, dim)
-        addResidual(w.hidden, w.projected, rows: rows, dim: d)
+        // x + attn + to_out bias: (B·L, dim)
+        attn2.to_out.withBias { bias in
+            addResidual(w.hidden, w.projected, bias: bias, rows: rows, dim: d)
+        }
 
         // 3. Feed-forward
         // norm3(x)·(1 + c_scale_msa) + c_shift_msa: (B·L, dim)
         layerNormRows(w.hidden, out: w.normed, rows: rows, dim: d, eps: eps,
                       scale: cScaleMSA, shift: cShiftMSA, modulationStride: stride, rowsPerGroup: w.tokens)
         // ffn: (B·L, dim)
-        ffn.apply(w.normed, rows: rows, hidden: w.ffnHidden, into: w.projected)
-        // x + ffn · c_gate_msa: (B·L, dim)
-        addResidual(w.hidden, w.projected, rows: rows, dim: d, gate: cGateMSA, gateStride: stride,
-                    rowsPerGroup: w.tokens)
+        ffn.applyWithoutOutputBias(w.normed, rows: rows, hidden: w.ffnHidden, into: w.projected)
+        // x + (ffn + net.2 bias) · c_gate_msa: (B·L, dim)
+        ffn.net_2.withBias { bias in
+            addResidual(w.hidden, w.projected, bias: bias, rows: rows, dim: d, gate: cGateMSA, gateStride: stride,
+                        rowsPerGroup: w.tokens)
+        }
     }
 }
