@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from .encode_text import TEXT_DIM, PromptEncoder
-from .runs import Log, load_checkpoint, pick_device, save_checkpoint, seed_everything
+from .runs import Log, load_checkpoint, pick_device, restore_rng, save_checkpoint, seed_everything
 from .vae import build_vae
 from .world import spec
 from .world.caption import caption
@@ -137,6 +137,7 @@ def train(args) -> None:
         save_checkpoint(ckpt_path, model=model.state_dict(), optimizer=opt.state_dict(), step=step, config=config,
                         args={k: str(v) for k, v in vars(args).items()}, parameters=n_params)
 
+    restore_rng(state)                     # after building the model
     t0, losses, started = time.time(), [], time.time()
     while step < args.steps:
         if args.max_minutes and time.time() - started > 60 * args.max_minutes:

@@ -37,15 +37,18 @@ def save_checkpoint(path: Path, **state) -> None:
 
 
 def load_checkpoint(path: Path, map_location="cpu") -> dict:
-    state = torch.load(path, map_location=map_location, weights_only=False)
-    rng = state.get("rng")
+    """The saved state; call `restore_rng(state)` once the model is built (building draws random numbers)."""
+    return torch.load(path, map_location=map_location, weights_only=False)
+
+
+def restore_rng(state: dict | None) -> None:
+    rng = (state or {}).get("rng")
     if rng:
         torch.set_rng_state(rng["torch"])
         np.random.set_state(rng["numpy"])
         random.setstate(rng["python"])
         if "cuda" in rng and torch.cuda.is_available():
             torch.cuda.set_rng_state_all(rng["cuda"])
-    return state
 
 
 class Log:

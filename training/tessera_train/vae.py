@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .runs import Log, load_checkpoint, pick_device, save_checkpoint, seed_everything
+from .runs import Log, load_checkpoint, pick_device, restore_rng, save_checkpoint, seed_everything
 from .world import spec
 from .world.render import render
 from .world.scene import sample_scene
@@ -162,6 +162,7 @@ def main(argv=None) -> None:
         save_checkpoint(ckpt_path, model=vae.state_dict(), optimizer=opt.state_dict(), step=step, config=config,
                         args={k: str(v) for k, v in vars(args).items()})
 
+    restore_rng(state)                     # after building the model and the held-out clips
     t0 = started = time.time()
     while step < args.steps:
         if args.max_minutes and time.time() - started > 60 * args.max_minutes:

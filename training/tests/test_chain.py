@@ -93,3 +93,16 @@ def test_export_loads_into_wan_pipeline_and_samples(chain):
     r = score_clip(clips[0], {"background": "grass field", "objects": [
         {"color": "red", "shape": "circle", "size": "medium", "motion": "bounce"}]})
     assert set(r) >= {"background", "no_extra", "stable", "all_correct", "objects"}
+
+
+def test_vae_resume_repeats_a_run(tmp_path):
+    common = ["--preset", "tiny", "--crop", "32", "--size", "64", "--frames", "1", "--batch", "2", "--eval-every", "100",
+              "--eval-clips", "1", "--eval-size", "64", "--stats-clips", "1", "--save-every", "2", "--threads", "1"]
+    vae.main(["--run", str(tmp_path / "a"), "--steps", "4"] + common)
+    vae.main(["--run", str(tmp_path / "b"), "--steps", "2"] + common)
+    vae.main(["--run", str(tmp_path / "b"), "--steps", "4", "--resume"] + common)
+    a = torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=False)
+    b = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=False)
+    assert a["step"] == b["step"] == 4
+    for k, v in a["model"].items():
+        assert torch.equal(v, b["model"][k]), k
