@@ -32,7 +32,7 @@ public final class VideoWriter {
     private var file: AtomicFile?
     private var writer: OpaquePointer?
     private var gifFrames: [RGBImage] = []
-    private var overwrite: Bool
+    private let overwrite: Bool
     private let metadata: [String: String]
 
     /// Opens the output. `crf`: quality (lower is better; default `format.defaultCRF`);
