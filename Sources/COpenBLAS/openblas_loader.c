@@ -101,6 +101,8 @@ static int loadStatus = -1;
 static char loadError[512] = "";
 static char requestedCoretype[64] = "";
 static char libraryName[256] = "";
+static char threadTimeout[32] = "";
+static int threadTimeoutIsUser = 0;
 static tessera_coretype_source coretypeSource = TESSERA_CORETYPE_UNSET;
 
 static sgemm_fn p_sgemm;
@@ -138,6 +140,10 @@ static void tessera_blas_load_once(void) {
     if (!(userTimeout && userTimeout[0])) {
         setenv("OPENBLAS_THREAD_TIMEOUT", TESSERA_OPENBLAS_THREAD_TIMEOUT, 1);
         weSetTimeout = 1;
+        snprintf(threadTimeout, sizeof threadTimeout, "%s", TESSERA_OPENBLAS_THREAD_TIMEOUT);
+    } else {
+        threadTimeoutIsUser = 1;
+        snprintf(threadTimeout, sizeof threadTimeout, "%s", userTimeout);
     }
 
     // The pthread build first (what libopenblas0-pthread installs), then whatever variant the
@@ -205,6 +211,8 @@ const char *tessera_blas_error(void) { return loadError; }
 const char *tessera_blas_requested_coretype(void) { return requestedCoretype; }
 tessera_coretype_source tessera_blas_coretype_source(void) { return coretypeSource; }
 const char *tessera_blas_library_name(void) { return libraryName; }
+const char *tessera_blas_thread_timeout(void) { return threadTimeout; }
+int tessera_blas_thread_timeout_is_user(void) { return threadTimeoutIsUser; }
 
 // MARK: - Entry points
 

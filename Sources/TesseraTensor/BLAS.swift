@@ -77,6 +77,13 @@ public enum BLAS {
         }
     }
 
+    /// `OPENBLAS_THREAD_TIMEOUT` in force at load (log2 of the cycles idle workers spin) and
+    /// whether the user set it; Tessera sets 4 otherwise, so workers sleep between calls.
+    public static var threadTimeout: (value: String, setByUser: Bool) {
+        ensureLoaded()
+        return (String(cString: tessera_blas_thread_timeout()), tessera_blas_thread_timeout_is_user() != 0)
+    }
+
     /// The library file that was loaded.
     public static var libraryName: String {
         ensureLoaded()

@@ -53,6 +53,7 @@ struct Doctor: ParsableCommand {
                 "text_encoder_dir": encoderDirectory.path, "text_encoder_missing": missing,
             ]
             object["requested_core_type"] = requested.name
+            object["openblas_thread_timeout"] = BLAS.threadTimeout.value
             object["sgemm_512_gflops"] = gflops
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -66,6 +67,8 @@ struct Doctor: ParsableCommand {
         print("  config     \(BLAS.config)")
         print("  core       \(BLAS.coreName) (\(requested.name.map { "OPENBLAS_CORETYPE=\($0), " } ?? "")\(reason))")
         print("threads      \(Threads.count) (OpenBLAS \(BLAS.threads); use --threads N to change)")
+        let timeout = BLAS.threadTimeout
+        print("  idle spin  2^\(timeout.value) cycles (OPENBLAS_THREAD_TIMEOUT, \(timeout.setByUser ? "set by the user" : "set by Tessera so workers sleep between calls"))")
         if let gflops { print("sgemm 512³   \(String(format: "%.1f", gflops)) GFLOP/s") }
         if missing.isEmpty {
             print("prompt encoder  installed in \(encoderDirectory.path)")

@@ -67,8 +67,8 @@ final class KernelTests: XCTestCase {
 
     // MARK: - Softmax and exp
 
-    /// vectorExp against Double exp over the whole useful range: relative error ≤ 1e-6.
-    func testVectorExpAccuracy() {
+    /// fastExp against Double exp over the whole useful range: relative error ≤ 1e-6.
+    func testFastExpAccuracy() {
         var worst = 0.0
         var x: Float = -87
         while x < 88 {
@@ -249,6 +249,22 @@ final class KernelTests: XCTestCase {
             XCTAssertEqual(h, Float16(x).bitPattern, "f32 \(x) → f16")
         }
         XCTAssertTrue(Float(Float16(bitPattern: HalfPrecision.floatToHalfBits(.nan))).isNaN)
+    }
+
+    /// Bulk conversions large enough to be split across threads agree with the per-element ones.
+    func testBulkConversionAcrossThreads() {
+        let count = 600_001
+        let x = randomFloats(count, seed: 93, range: -1000...1000)
+        let half = HalfPrecision.halfBits(from: x)
+        let bf = HalfPrecision.bfloat16Bits(from: x)
+        let halfBack = HalfPrecision.floats(fromHalf: half)
+        let bfBack = HalfPrecision.floats(fromBFloat16: bf)
+        for i in stride(from: 0, to: count, by: 997) + [count - 1] {
+            XCTAssertEqual(half[i], HalfPrecision.floatToHalfBits(x[i]))
+            XCTAssertEqual(bf[i], HalfPrecision.floatToBFloat16Bits(x[i]))
+            XCTAssertEqual(halfBack[i], HalfPrecision.halfBitsToFloat(half[i]))
+            XCTAssertEqual(bfBack[i], HalfPrecision.bfloat16BitsToFloat(bf[i]))
+        }
     }
 
     /// bf16: widening is exact; narrowing rounds to nearest even (ties checked by hand).

@@ -59,6 +59,10 @@ const char *tessera_blas_error(void);
 /// The OPENBLAS_CORETYPE value in force at load ("" when none) and where it came from.
 const char *tessera_blas_requested_coretype(void);
 tessera_coretype_source tessera_blas_coretype_source(void);
+/// The OPENBLAS_THREAD_TIMEOUT in force at load ("4" when Tessera set it) and whether the
+/// user set it (1) or Tessera did (0).
+const char *tessera_blas_thread_timeout(void);
+int tessera_blas_thread_timeout_is_user(void);
 /// The path or soname that was loaded.
 const char *tessera_blas_library_name(void);
 
