@@ -14,10 +14,28 @@ public struct ClipInspection: Codable, Sendable {
     public var parameters: GenerationParameters?
     public var frames: [FrameStatistics]
 
-    /// Inspects `url` (a video, or a folder of PNG frames). With `thumbnailWidth`, also
-    /// returns every frame resized to that width (for a contact sheet); frames are otherwise
-    /// not kept, so long clips need little memory.
+    /// What `inspect` reads for `url`: the file itself; a folder of PNG frames; or, for a
+    /// `generate` output folder (no PNGs of its own), its `clip.mp4`/`.webm`/`.gif`, else its
+    /// `frames/` folder.
+    public static func source(for url: URL) -> URL {
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue,
+              let names = try? fm.contentsOfDirectory(atPath: url.path),
+              !names.contains(where: { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") })
+        else { return url }
+        for format in VideoFormat.allCases where names.contains("clip.\(format.fileExtension)") {
+            return url.appendingPathComponent("clip.\(format.fileExtension)")
+        }
+        if names.contains("frames") { return url.appendingPathComponent("frames") }
+        return url
+    }
+
+    /// Inspects `url` (a video, a folder of PNG frames, or a `generate` output folder: see
+    /// `source(for:)`). With `thumbnailWidth`, also returns every frame resized to that width
+    /// (for a contact sheet); frames are otherwise not kept, so long clips need little memory.
     public static func inspect(_ url: URL, thumbnailWidth: Int? = nil) throws -> (ClipInspection, thumbnails: [RGBImage]) {
+        let url = source(for: url)
         var stats: [FrameStatistics] = []
         var thumbnails: [RGBImage] = []
         var previous: RGBImage?

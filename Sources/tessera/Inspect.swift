@@ -20,7 +20,7 @@ struct Inspect: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Video file, or folder of PNG frames.")
+    @Argument(help: "Video file, folder of PNG frames, or a `generate` output folder.")
     var path: String
 
     @Flag(help: "Print JSON instead of a table.")
@@ -50,7 +50,7 @@ struct Inspect: ParsableCommand {
         if let sheetURL, !overwrite, FileManager.default.fileExists(atPath: sheetURL.path) {
             throw MediaError.outputExists(path: sheetURL.path)
         }
-        let source = URL(fileURLWithPath: path)
+        let source = ClipInspection.source(for: URL(fileURLWithPath: path))
         // Thumbnail width is only known once the first frame is read: probe cheaply first.
         var thumbnailWidth: Int?
         if sheetURL != nil {

@@ -55,6 +55,15 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(sheetImage.width, 5 * 48 + 6 * 2)
         XCTAssertEqual(sheetImage.height, 2 * 32 + 3 * 2)
 
+        // A `generate`-style output folder (clip + frames/) is inspected through its clip.
+        let outputFolder = dir.appendingPathComponent("run")
+        try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: clip, to: outputFolder.appendingPathComponent("clip.mp4"))
+        try FileManager.default.copyItem(at: frames, to: outputFolder.appendingPathComponent("frames"))
+        let viaFolder = try CLITestSupport.tessera(["inspect", outputFolder.path, "--json"])
+        XCTAssertEqual(viaFolder.status, 0, viaFolder.stderr)
+        XCTAssertEqual(try JSONDecoder().decode(ClipInspection.self, from: Data(viaFolder.stdout.utf8)).info.codec, "h264")
+
         // The same for the frame folder itself, as a table.
         let table = try CLITestSupport.tessera(["inspect", frames.path])
         XCTAssertEqual(table.status, 0, table.stderr)
