@@ -106,3 +106,26 @@ def test_vae_resume_repeats_a_run(tmp_path):
     assert a["step"] == b["step"] == 4
     for k, v in a["model"].items():
         assert torch.equal(v, b["model"][k]), k
+
+
+def _swift_binary():
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    for p in [os.environ.get("TESSERA_BIN")] + sorted(str(p) for p in root.glob(".build*/release/tessera")):
+        if p and Path(p).is_file() and os.access(p, os.X_OK):
+            return Path(p)
+    return None
+
+
+@pytest.mark.skipif(_swift_binary() is None, reason="no built Swift CLI (.build*/release/tessera or $TESSERA_BIN)")
+def test_swift_pipeline_matches_wan_pipeline_on_an_export(chain):
+    from tessera_train import parity
+
+    if not (chain / "model").exists():
+        _train(chain / "ditE", chain / "pool.pt", 2)
+        export.export(chain / "vae5" / "checkpoint.pt", chain / "ditE" / "checkpoint.pt", chain / "model",
+                      SimpleNamespace(eval_world=None, eval_unseen=None, hardware="test", notes="", overwrite=False))
+    r = parity.compare(chain / "model", _swift_binary(), "a red ball bouncing on a grass field", steps=3)
+    assert r["psnr"] > 50, r
