@@ -65,6 +65,16 @@ def load_vae(path: Path, device="cpu"):
     return vae.eval().to(device), mean, std, cfg
 
 
+def scheduler_for(shift: float):
+    """Wan's sampler: UniPC on flow sigmas with `flow_shift` = the training shift."""
+    from diffusers import UniPCMultistepScheduler
+
+    return UniPCMultistepScheduler(
+        num_train_timesteps=1000, solver_order=2, prediction_type="flow_prediction", predict_x0=True,
+        solver_type="bh2", lower_order_final=True, disable_corrector=[], use_flow_sigmas=True, flow_shift=shift,
+        final_sigmas_type="zero")
+
+
 def shifted_sigmas(u: torch.Tensor, shift: float) -> torch.Tensor:
     """Flow-match time shift (as FlowMatchEulerDiscreteScheduler and Wan's flow_shift apply it)."""
     return shift * u / (1 + (shift - 1) * u)
@@ -86,6 +96,48 @@ def make_pool(vae_path: Path, count: int, width: int, height: int, frames: int, 
         scenes += [s.attributes() | {"seed": s.seed} for s in sc]
         print(f"pool {width}x{height}x{frames}: {len(scenes)}/{count}", flush=True)
     return {"latents": torch.cat(latents), "scenes": scenes, "size": (width, height, frames), "vae": str(vae_path)}
+
+
+# MARK: - Evaluation during training
+
+EVAL_PROMPTS = Path(__file__).resolve().parents[1] / "eval" / "world_prompts.jsonl"
+
+
+class TrainingEvaluator:
+    """Samples world prompts with the current weights (WanPipeline, UniPC) and scores the clips."""
+
+    def __init__(self, vae_path: str, count: int, steps: int, guidance: float, shift: float, size: tuple, device):
+        import json
+
+        from diffusers import WanPipeline
+
+        vae, mean, std, _ = load_vae(Path(vae_path), device)
+        vae.register_to_config(latents_mean=[float(v) for v in mean], latents_std=[float(v) for v in std])
+        self.vae, self.scheduler = vae, scheduler_for(shift)
+        self.items = [json.loads(l) for l in EVAL_PROMPTS.read_text().splitlines() if l.strip()][:count]
+        self.steps, self.guidance, self.size, self.device = steps, guidance, size, device
+        self.pipeline_class = WanPipeline
+
+    @torch.no_grad()
+    def __call__(self, model, encoder: PromptEncoder) -> dict:
+        from .eval.score import aggregate, score_clip
+
+        was_training = model.training
+        model.eval()
+        pipe = self.pipeline_class(tokenizer=None, text_encoder=None, vae=self.vae, transformer=model,
+                                   scheduler=self.scheduler)
+        pipe.set_progress_bar_config(disable=True)
+        W, H, F = self.size
+        results = []
+        for i, item in enumerate(self.items):
+            g = torch.Generator().manual_seed(i)
+            video = pipe(prompt_embeds=encoder([item["prompt"]]), negative_prompt_embeds=encoder([""]),
+                         height=H, width=W, num_frames=F, num_inference_steps=self.steps,
+                         guidance_scale=self.guidance, generator=g, output_type="np").frames[0]
+            clip = (np.clip(video, 0, 1) * 255).round().astype(np.uint8)
+            results.append(score_clip(clip, item["scene"]))
+        model.train(was_training)
+        return aggregate(results)
 
 
 # MARK: - Training
@@ -137,6 +189,10 @@ def train(args) -> None:
         save_checkpoint(ckpt_path, model=model.state_dict(), optimizer=opt.state_dict(), step=step, config=config,
                         args={k: str(v) for k, v in vars(args).items()}, parameters=n_params)
 
+    evaluator = None
+    if args.eval_every:
+        evaluator = TrainingEvaluator(config["vae"], args.eval_prompts, args.eval_steps, args.eval_guidance,
+                                      config["shift"], tuple(pools[0]["size"]), device)
     restore_rng(state)                     # after building the model
     t0, losses, started = time.time(), [], time.time()
     while step < args.steps:
@@ -164,6 +220,10 @@ def train(args) -> None:
             t0, losses = time.time(), []
         if step % args.save_every == 0 or step == args.steps:
             save()
+        if evaluator and (step % args.eval_every == 0 or step == args.steps):
+            rates = evaluator(model, encoder)
+            log(step=step, **{f"eval_{k}": v for k, v in rates["all"].items()},
+                eval_one=rates["one_object"], eval_two=rates["two_objects"])
 
 
 def main(argv=None) -> None:
@@ -198,6 +258,10 @@ def main(argv=None) -> None:
     t.add_argument("--device")
     t.add_argument("--threads", type=int)
     t.add_argument("--max-minutes", type=float, help="stop (and save) after this much wall-clock time")
+    t.add_argument("--eval-every", type=int, default=0, help="sample and score world prompts every N steps (0: never)")
+    t.add_argument("--eval-prompts", type=int, default=16)
+    t.add_argument("--eval-steps", type=int, default=20)
+    t.add_argument("--eval-guidance", type=float, default=5.0)
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -23,19 +23,10 @@ from pathlib import Path
 
 import torch
 
-from .dit import build_transformer, load_vae
+from .dit import build_transformer, load_vae, scheduler_for
 from .encode_text import tessera_json
 
 MAX_BYTES = 60 * 1024 * 1024
-
-
-def scheduler_for(shift: float):
-    from diffusers import UniPCMultistepScheduler
-
-    return UniPCMultistepScheduler(
-        num_train_timesteps=1000, solver_order=2, prediction_type="flow_prediction", predict_x0=True,
-        solver_type="bh2", lower_order_final=True, disable_corrector=[], use_flow_sigmas=True, flow_shift=shift,
-        final_sigmas_type="zero")
 
 
 def _rates_table(path: Path | None) -> str:

@@ -129,3 +129,12 @@ def test_swift_pipeline_matches_wan_pipeline_on_an_export(chain):
                       SimpleNamespace(eval_world=None, eval_unseen=None, hardware="test", notes="", overwrite=False))
     r = parity.compare(chain / "model", _swift_binary(), "a red ball bouncing on a grass field", steps=3)
     assert r["psnr"] > 50, r
+
+
+def test_training_can_sample_and_score_itself(chain):
+    dit.main(["train", "--run", str(chain / "ditEval"), "--pool", str(chain / "pool.pt"), "--preset", "tiny",
+              "--steps", "2", "--batch", "2", "--threads", "1", "--eval-every", "2", "--eval-prompts", "2",
+              "--eval-steps", "2"])
+    log = [json.loads(l) for l in (chain / "ditEval" / "log.jsonl").read_text().splitlines()]
+    ev = [r for r in log if "eval_all_correct" in r]
+    assert ev and ev[-1]["eval_clips"] == 2 and 0 <= ev[-1]["eval_background"] <= 1
