@@ -94,6 +94,35 @@ final class WanVAEParityTests: XCTestCase {
         assertClose(norm.denormalize(mean), try vae.encodeRaw(video).mean, "denormalize(normalize)")
     }
 
+    // MARK: - Causality (the feature cache)
+
+    func testDecodingIsCausalChunkByChunk() throws {
+        // Frames decoded from the first k latent frames do not change when more follow.
+        let vae = try Self.vae.get(), io = try Self.io.get()
+        let latents = try io.tensor("latents5")                       // (2, 4, 5, 2, 6)
+        let full = try vae.decode(latents)                            // (2, 3, 17, 16, 48)
+        let prefix = try vae.decode(Self.frames(latents, 0..<2))      // (2, 3, 5, 16, 48)
+        assertClose(prefix, Self.frames(full, 0..<5), range: 2, "decode of a prefix")
+    }
+
+    func testEncodingIsCausalChunkByChunk() throws {
+        let vae = try Self.vae.get(), io = try Self.io.get()
+        let video = try io.tensor("video17")                          // (1, 3, 17, 16, 48)
+        let full = try vae.encodeRaw(video).mean                      // (1, 4, 5, 2, 6)
+        let prefix = try vae.encodeRaw(Self.frames(video, 0..<9)).mean
+        assertClose(prefix, Self.frames(full, 0..<3), "encode of a prefix")
+    }
+
+    /// x[:, :, range] of a (B, C, T, H, W) tensor (test-side copy).
+    static func frames(_ x: Tensor, _ range: Range<Int>) -> Tensor {
+        let (b, c, t, plane) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3] * x.shape[4])
+        var out: [Float] = []
+        for bc in 0..<(b * c) {
+            out += x.data[((bc * t + range.lowerBound) * plane)..<((bc * t + range.upperBound) * plane)]
+        }
+        return Tensor(shape: [b, c, range.count, x.shape[3], x.shape[4]], data: out)
+    }
+
     // MARK: - Shapes (the first-frame rule)
 
     func testFirstFrameRuleShapes() throws {
