@@ -22,6 +22,7 @@ Sora's native-size training. `--resume` continues RUN/checkpoint.pt; a fixed
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -86,6 +87,12 @@ def shifted_sigmas(u: torch.Tensor, shift: float) -> torch.Tensor:
 @torch.no_grad()
 def make_pool(vae_path: Path, count: int, width: int, height: int, frames: int, seed: int, batch: int, device) -> dict:
     vae, mean, std, _ = load_vae(vae_path, device)
+    log_path = Path(vae_path).parent / "log.jsonl"
+    psnr = [json.loads(l) for l in log_path.read_text().splitlines() if "eval_psnr_min" in l] if log_path.exists() else []
+    if not psnr or psnr[-1]["eval_psnr_min"] < 32.0:
+        found = f"{psnr[-1]['eval_psnr_min']:.1f} dB" if psnr else "no measurement"
+        print(f"warning: {vae_path}: held-out PSNR at the worst frame position is {found}, under the 32 dB the "
+              f"transformer needs; its clips will be no sharper than the VAE's reconstructions", flush=True)
     latents, scenes = [], []
     for i in range(0, count, batch):
         sc = [sample_scene(POOL_SEED + seed * 10_000_000 + i + j, width, height, frames) for j in range(min(batch, count - i))]
@@ -95,7 +102,8 @@ def make_pool(vae_path: Path, count: int, width: int, height: int, frames: int, 
         latents.append(zn.half().cpu())
         scenes += [s.attributes() | {"seed": s.seed} for s in sc]
         print(f"pool {width}x{height}x{frames}: {len(scenes)}/{count}", flush=True)
-    return {"latents": torch.cat(latents), "scenes": scenes, "size": (width, height, frames), "vae": str(vae_path)}
+    return {"latents": torch.cat(latents), "scenes": scenes, "size": (width, height, frames), "vae": str(vae_path),
+            "vae_psnr_min": psnr[-1]["eval_psnr_min"] if psnr else None}
 
 
 # MARK: - Evaluation during training
