@@ -40,6 +40,7 @@ struct EncodeBenchmark: ParsableCommand {
             let clip = Self.movingGradient(size: size, frames: frames)
             for format in VideoFormat.allCases {
                 let url = dir.appendingPathComponent("clip-\(size).\(format.rawValue)")
+                let cpuStart = Self.cpuSeconds()
                 let seconds = try (0..<repeats).map { _ in
                     try BenchSupport.time {
                         let writer = try VideoWriter(url: url, width: size, height: size, fps: 16, format: format,
@@ -48,6 +49,7 @@ struct EncodeBenchmark: ParsableCommand {
                         try writer.finish()
                     }
                 }
+                let cpuPerFrame = (Self.cpuSeconds() - cpuStart) / Double(repeats * frames)
                 let bytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
                 let decode = try (0..<repeats).map { _ in try BenchSupport.time { _ = try VideoReader.read(url) } }
                 var ffmpegFPS = "-"
@@ -75,14 +77,16 @@ struct EncodeBenchmark: ParsableCommand {
                     ffmpegFPS = BenchSupport.format(Double(frames) / BenchSupport.median(t))
                 }
                 rows.append(["\(size)x\(size)", format.rawValue,
-                             BenchSupport.format(Double(frames) / BenchSupport.median(seconds)), ffmpegFPS,
+                             BenchSupport.format(Double(frames) / BenchSupport.median(seconds)),
+                             BenchSupport.format(cpuPerFrame * 1000, 2), ffmpegFPS,
                              BenchSupport.format(Double(frames) / BenchSupport.median(decode)),
                              BenchSupport.format(Double(bytes) / 1024, 1)])
             }
         }
         print("encode: \(frames) frames, moving gradient, 16 fps; median of \(repeats); threads \(threads == 0 ? "auto" : "\(threads)")")
         print("ffmpeg fps = the ffmpeg tool (process start included) encoding the same raw RGB frames with the same settings")
-        print(BenchSupport.table(["size", "format", "encode fps", "ffmpeg fps", "decode fps", "KiB"], rows))
+        print("CPU ms/frame = user + system time of this process (all encoder threads) per encoded frame")
+        print(BenchSupport.table(["size", "format", "encode fps", "CPU ms/frame", "ffmpeg fps", "decode fps", "KiB"], rows))
     }
 
     /// Smooth hues drifting across the frame, every frame different.
@@ -102,6 +106,14 @@ struct EncodeBenchmark: ParsableCommand {
             }
             return RGBImage(width: size, height: size, pixels: pixels)
         }
+    }
+
+    /// User + system CPU seconds of this process so far, every thread included.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
     }
 
     /// Runs a tool on PATH, output discarded; throws when it fails.
