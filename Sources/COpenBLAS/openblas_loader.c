@@ -155,12 +155,20 @@ static void tessera_blas_load_once(void) {
         "libopenblas.so",
         "libopenblas.dylib",
     };
+    // TESSERA_OPENBLAS_LIBRARY names one library to load instead (another build or location).
+    const char *override = getenv("TESSERA_OPENBLAS_LIBRARY");
+    const char *const *names = candidates;
+    size_t nameCount = sizeof candidates / sizeof candidates[0];
+    if (override && override[0]) {
+        names = &override;
+        nameCount = 1;
+    }
     void *handle = NULL;
     char firstError[256] = "";
-    for (size_t i = 0; i < sizeof candidates / sizeof candidates[0] && !handle; i++) {
-        handle = dlopen(candidates[i], RTLD_NOW | RTLD_LOCAL);
+    for (size_t i = 0; i < nameCount && !handle; i++) {
+        handle = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
         if (handle) {
-            snprintf(libraryName, sizeof libraryName, "%s", candidates[i]);
+            snprintf(libraryName, sizeof libraryName, "%s", names[i]);
         } else if (!firstError[0]) {
             const char *e = dlerror();
             snprintf(firstError, sizeof firstError, "%s", e ? e : "unknown error");
@@ -174,8 +182,8 @@ static void tessera_blas_load_once(void) {
     if (!handle) {
         snprintf(loadError, sizeof loadError,
                  "OpenBLAS not found (%s); install it with `sudo apt-get install "
-                 "libopenblas0-pthread` (or libopenblas-dev)",
-                 firstError);
+                 "libopenblas0-pthread` (or libopenblas-dev)%s",
+                 firstError, override && override[0] ? ", or fix TESSERA_OPENBLAS_LIBRARY" : "");
         return;
     }
 

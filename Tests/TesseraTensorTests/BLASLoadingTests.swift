@@ -75,3 +75,42 @@ final class BLASLoadingTests: XCTestCase {
         }
     }
 }
+
+final class BLASMissingLibraryTests: XCTestCase {
+    /// With no loadable OpenBLAS, `tessera doctor` exits non-zero with one line that names the
+    /// package to install, and `--version` says so instead of crashing.
+    func testMissingLibraryGivesOneLineError() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("tessera")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            XCTFail("\(binary.path) not built: run `swift build -c release --build-tests` first")
+            return
+        }
+        func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment
+            environment["TESSERA_OPENBLAS_LIBRARY"] = "/nonexistent/libopenblas.so.0"
+            process.environment = environment
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        }
+        let doctor = try run(["doctor", "--no-benchmark"])
+        XCTAssertNotEqual(doctor.status, 0)
+        let lines = doctor.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, doctor.stderr)
+        XCTAssertTrue(doctor.stderr.contains("OpenBLAS not found"), doctor.stderr)
+        XCTAssertTrue(doctor.stderr.contains("libopenblas0-pthread"), doctor.stderr)
+
+        let version = try run(["--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertTrue(version.stdout.hasPrefix("tessera "), version.stdout)
+        XCTAssertTrue(version.stdout.contains("OpenBLAS not found"), version.stdout)
+    }
+}

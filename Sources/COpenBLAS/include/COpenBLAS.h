@@ -7,7 +7,8 @@
 // of dlopen (unless the user set it), and resolves the few entry points Tessera uses.
 // It also sets OPENBLAS_THREAD_TIMEOUT=4 for the load (unless the user set it): idle OpenBLAS
 // workers then sleep at once instead of spinning ~0.1 s next to Tessera's own loops.
-// TESSERA_BLAS_CORETYPE=off leaves the choice to OpenBLAS's own detection.
+// TESSERA_BLAS_CORETYPE=off leaves the choice to OpenBLAS's own detection;
+// TESSERA_OPENBLAS_LIBRARY=/path/libopenblas.so loads that library instead of the system's.
 // Nothing links OpenBLAS at build time: only libdl.
 
 #ifndef TESSERA_COPENBLAS_H
