@@ -9,7 +9,7 @@ final class VideoRoundTripTests: XCTestCase {
     private func write(_ frames: [RGBImage], to url: URL, fps: Int, format: VideoFormat, crf: Int? = nil,
                        metadata: [String: String] = [:]) throws {
         let writer = try VideoWriter(url: url, width: frames[0].width, height: frames[0].height, fps: fps,
-                                     format: format, crf: crf, metadata: metadata, preset: "fast")
+                                     format: format, crf: crf, metadata: metadata, preset: "medium")
         for frame in frames { try writer.append(frame) }
         try writer.finish()
     }
@@ -37,6 +37,13 @@ final class VideoRoundTripTests: XCTestCase {
             let decoded = try MediaTestSupport.run("ffmpeg", ["-v", "error", "-i", url.path, "-f", "null", "-"])
             XCTAssertEqual(decoded.status, 0, "\(format): \(decoded.stderr)")
             XCTAssertEqual(decoded.stderr, "", "\(format)")
+            // GIF keeps time in centiseconds: 10 fps is exact there too (10 cs per frame).
+            if format == .gif {
+                let durations = try MediaTestSupport.run("ffprobe", ["-v", "error", "-show_entries", "packet=duration",
+                                                                     "-of", "csv=p=0", url.path])
+                XCTAssertEqual(String(decoding: durations.stdout, as: UTF8.self)
+                    .split(whereSeparator: \.isNewline).map(String.init), Array(repeating: "10", count: 12))
+            }
             // And our reader agrees.
             let (info, back) = try VideoReader.read(url)
             XCTAssertEqual(info.frameCount, 12)
