@@ -75,14 +75,17 @@ public final class PromptEncoder: Sendable {
 
     // MARK: - Encoding
 
-    /// Tokenizes `prompt` as the encoder will (truncated to `maxSequenceLength`), without running the model.
-    public func tokenize(_ prompt: String) -> TokenizedText {
-        tokenizer.encode(sentenceConfig.doLowerCase ? Self.lowercased(prompt) : prompt, maxLength: maxSequenceLength)
+    /// Tokenizes `prompt` as the encoder will, without running the model: truncated to
+    /// `maxLength` tokens ([CLS] and [SEP] included), at most `maxSequenceLength`.
+    public func tokenize(_ prompt: String, maxLength: Int? = nil) -> TokenizedText {
+        tokenizer.encode(sentenceConfig.doLowerCase ? Self.lowercased(prompt) : prompt,
+                         maxLength: min(max(2, maxLength ?? maxSequenceLength), maxSequenceLength))
     }
 
     /// Encodes one prompt. The empty prompt is valid: `[CLS] [SEP]`, the unconditional prompt.
-    public func encode(_ prompt: String) throws -> PromptEncoding {
-        try encode(batch: [prompt])[0]
+    /// `maxLength`: see `encode(batch:maxLength:)`.
+    public func encode(_ prompt: String, maxLength: Int? = nil) throws -> PromptEncoding {
+        try encode(batch: [prompt], maxLength: maxLength)[0]
     }
 
     /// Encodes a prompt given as bytes (from a file or argv): invalid UTF-8 throws
@@ -93,11 +96,16 @@ public final class PromptEncoder: Sendable {
 
     /// Encodes several prompts in one pass: the sequences are packed one after another (no
     /// padding), so each result equals what `encode(_:)` gives for that prompt alone.
-    public func encode(batch prompts: [String]) throws -> [PromptEncoding] {
+    /// `maxLength` truncates to fewer tokens than `maxSequenceLength` ([CLS] and [SEP]
+    /// included; the kept tokens never attend to the dropped ones), as
+    /// `tokenizer(prompt, truncation=True, max_length=maxLength)` followed by the model does.
+    public func encode(batch prompts: [String], maxLength: Int? = nil) throws -> [PromptEncoding] {
         if prompts.isEmpty { return [] }
-        let tokenized = prompts.map { tokenize($0) }
+        let limit = min(max(2, maxLength ?? maxSequenceLength), maxSequenceLength)
+        let tokenized = prompts.map { tokenize($0, maxLength: limit) }
         for t in tokenized where t.truncated {
-            warn("prompt of \(t.untruncatedLength) tokens truncated to \(maxSequenceLength) (max_seq_length of \(TextEncoderFiles.modelName)); \(t.untruncatedLength - maxSequenceLength) tokens at its end are ignored")
+            let reason = limit == maxSequenceLength ? "max_seq_length of \(TextEncoderFiles.modelName)" : "the requested maximum"
+            warn("prompt of \(t.untruncatedLength) tokens truncated to \(limit) (\(reason)); \(t.untruncatedLength - limit) tokens at its end are ignored")
         }
         let lengths = tokenized.map(\.ids.count)
         let states = model(ids: tokenized.flatMap(\.ids), lengths: lengths)   // (Σ L, H)

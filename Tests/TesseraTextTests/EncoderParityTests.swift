@@ -83,6 +83,20 @@ final class EncoderParityTests: XCTestCase {
         XCTAssertTrue(box.messages[0].contains("302") && box.messages[0].contains("256"), box.messages[0])
     }
 
+    /// A shorter limit keeps [CLS], the first pieces and [SEP], and runs the model on those only.
+    func testShorterMaxLengthTruncatesBeforeTheModel() throws {
+        let encoder = try Self.encoder()
+        let prompt = "a red ball bouncing on a grass field"
+        let short = try encoder.encode(prompt, maxLength: 5)
+        XCTAssertEqual(short.ids, [101, 1037, 2417, 3608, 102])
+        XCTAssertTrue(short.truncated)
+        let alone = try encoder.encode("a red ball")
+        XCTAssertEqual(short.ids, alone.ids)
+        let diff = zip(short.hiddenStates.data, alone.hiddenStates.data).map { abs($0 - $1) }.max() ?? 1
+        XCTAssertLessThanOrEqual(diff, 1e-6)
+        XCTAssertEqual(try encoder.encode(prompt, maxLength: 1000).ids, try encoder.encode(prompt).ids)
+    }
+
     func testInvalidUTF8BytesAreRejected() throws {
         let encoder = try Self.encoder()
         XCTAssertThrowsError(try encoder.encode(utf8Bytes: Array("a red ".utf8) + [0xC3, 0x28])) { error in
