@@ -190,9 +190,6 @@ public struct WanTransformerConfig: Codable, Sendable, Equatable {
         try positive(ffnDim, "ffn_dim")
         try positive(numLayers, "num_layers")
         try positive(ropeMaxSeqLen, "rope_max_seq_len")
-        if freqDim % 2 != 0 {
-            throw WanTransformerConfigError.invalid(key: "freq_dim", reason: "must be even (found \(freqDim))")
-        }
         // RoPE splits the head dim into (t, h, w) parts, each rotated in pairs.
         let hw = 2 * (attentionHeadDim / 6)
         if attentionHeadDim % 2 != 0 || hw == 0 {

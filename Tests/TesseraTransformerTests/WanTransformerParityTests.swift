@@ -69,6 +69,18 @@ final class WanTransformerParityTests: XCTestCase {
         }
     }
 
+    /// Odd widths are zero-padded at the end, as `get_timestep_embedding` pads them.
+    func testSinusoidalEmbeddingOfOddWidth() {
+        let embedding = timestepSinusoidalEmbedding([0, 2], dim: 5)  // half = 2: freqs 1, 0.01
+        XCTAssertEqual(embedding.shape, [2, 5])
+        XCTAssertEqual(Array(embedding.data[0..<5]), [1, 1, 0, 0, 0])
+        XCTAssertEqual(embedding[1, 0], Float(cos(2.0)), accuracy: 1e-6)
+        XCTAssertEqual(embedding[1, 1], Float(cos(0.02)), accuracy: 1e-6)
+        XCTAssertEqual(embedding[1, 2], Float(sin(2.0)), accuracy: 1e-6)
+        XCTAssertEqual(embedding[1, 3], Float(sin(0.02)), accuracy: 1e-6)
+        XCTAssertEqual(embedding[1, 4], 0)
+    }
+
     func testRotaryTablesMatchDiffusers() throws {
         for c in Self.cases {
             let model = try model(c.config)
