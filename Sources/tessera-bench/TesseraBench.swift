@@ -17,6 +17,7 @@ struct TesseraBench: ParsableCommand {
             VAEBenchmark.self,
             TransformerBenchmark.self,
             PipelineBenchmark.self,
+            EmbedBenchmark.self,
             EncodeBenchmark.self,
         ]
     )
@@ -35,6 +36,7 @@ struct All: ParsableCommand {
             VAEBenchmark.self,
             TransformerBenchmark.self,
             PipelineBenchmark.self,
+            EmbedBenchmark.self,
             EncodeBenchmark.self,
         ]
         for benchmark in benchmarks {
