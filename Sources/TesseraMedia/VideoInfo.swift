@@ -30,6 +30,14 @@ public struct VideoInfo: Codable, Equatable, Sendable {
         tags["comment"].flatMap(GenerationParameters.init(a1111Text:))
     }
 
+    enum CodingKeys: String, CodingKey {
+        case container, codec, width, height, tags, fps, duration
+        case pixelFormat = "pixel_format"
+        case frameRateNumerator = "frame_rate_num"
+        case frameRateDenominator = "frame_rate_den"
+        case frameCount = "frame_count"
+    }
+
     public init(container: String, codec: String, pixelFormat: String, width: Int, height: Int,
                 frameRateNumerator: Int, frameRateDenominator: Int, frameCount: Int, duration: Double?,
                 tags: [String: String]) {
@@ -43,5 +51,34 @@ public struct VideoInfo: Codable, Equatable, Sendable {
         self.frameCount = frameCount
         self.duration = duration
         self.tags = tags
+    }
+
+    // MARK: - Codable (snake_case keys, plus `fps` as a number for readers of the JSON)
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(container: try c.decode(String.self, forKey: .container), codec: try c.decode(String.self, forKey: .codec),
+                  pixelFormat: try c.decode(String.self, forKey: .pixelFormat), width: try c.decode(Int.self, forKey: .width),
+                  height: try c.decode(Int.self, forKey: .height),
+                  frameRateNumerator: try c.decode(Int.self, forKey: .frameRateNumerator),
+                  frameRateDenominator: try c.decode(Int.self, forKey: .frameRateDenominator),
+                  frameCount: try c.decode(Int.self, forKey: .frameCount),
+                  duration: try c.decodeIfPresent(Double.self, forKey: .duration),
+                  tags: try c.decode([String: String].self, forKey: .tags))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(container, forKey: .container)
+        try c.encode(codec, forKey: .codec)
+        try c.encode(pixelFormat, forKey: .pixelFormat)
+        try c.encode(width, forKey: .width)
+        try c.encode(height, forKey: .height)
+        try c.encode(frameRateNumerator, forKey: .frameRateNumerator)
+        try c.encode(frameRateDenominator, forKey: .frameRateDenominator)
+        try c.encode(fps, forKey: .fps)
+        try c.encode(frameCount, forKey: .frameCount)
+        try c.encodeIfPresent(duration, forKey: .duration)
+        try c.encode(tags, forKey: .tags)
     }
 }

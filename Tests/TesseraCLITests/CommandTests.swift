@@ -44,6 +44,12 @@ final class CommandTests: XCTestCase {
                                                     "--columns", "5"])
         XCTAssertEqual(inspected.status, 0, inspected.stderr)
         let report = try JSONDecoder().decode(ClipInspection.self, from: Data(inspected.stdout.utf8))
+        let raw = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [String: Any])
+        let rawInfo = try XCTUnwrap(raw["info"] as? [String: Any])
+        XCTAssertEqual(rawInfo["fps"] as? Double, 12)
+        XCTAssertEqual(rawInfo["frame_count"] as? Int, 10)
+        XCTAssertEqual((raw["frames"] as? [[String: Any]])?.last?.keys.sorted(),
+                       ["index", "luma", "mad_prev", "mean_b", "mean_g", "mean_r"])
         XCTAssertEqual(report.kind, "video")
         XCTAssertEqual(report.info.codec, "h264")
         XCTAssertEqual(report.info.frameCount, 10)
