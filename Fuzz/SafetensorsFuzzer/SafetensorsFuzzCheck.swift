@@ -44,6 +44,25 @@ enum SafetensorsFuzzCheck {
             }
         }
         precondition(file.header.dataStart + end == bytes.count, "data does not fill the file")
+        checkRewrite(file)
         return true
+    }
+
+    /// Writing an accepted file's tensors and metadata again gives a file that reads back
+    /// the same: names, dtypes, shapes, bytes, metadata (the writer's JSON escaping and
+    /// ordering against the strict parser).
+    private static func checkRewrite(_ file: SafetensorsFile) {
+        var writer = SafetensorsWriter(metadata: file.metadata)
+        for entry in file.entries {
+            try! writer.add(entry.name, dtype: entry.dtype, shape: entry.shape, bytes: Array(try! file.rawBytes(entry.name)))
+        }
+        let again = try! SafetensorsFile(bytes: writer.serialized())
+        precondition(again.metadata == file.metadata, "metadata changed")
+        precondition(Set(again.names) == Set(file.names), "names changed")
+        for entry in file.entries {
+            let copy = again.entry(entry.name)!
+            precondition(copy.dtype == entry.dtype && copy.shape == entry.shape, "entry changed")
+            precondition(Array(try! again.rawBytes(entry.name)) == Array(try! file.rawBytes(entry.name)), "bytes changed")
+        }
     }
 }

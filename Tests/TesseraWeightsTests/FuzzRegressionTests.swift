@@ -3,8 +3,9 @@
 // Fuzz/corpus holds the seed corpus (Fuzz/make_seed_corpus.py) and a minimised set of the
 // inputs libFuzzer found interesting; Fuzz/regressions holds inputs that once crashed or
 // broke an invariant. Each must be accepted or rejected with a one-line SafetensorsError,
-// and an accepted one must tile its data section exactly and read back tensor by tensor,
-// the same checks as Fuzz/SafetensorsFuzzer/SafetensorsFuzzCheck.swift.
+// and an accepted one must tile its data section exactly, read back tensor by tensor, and
+// read back the same once rewritten by SafetensorsWriter: the same checks as
+// Fuzz/SafetensorsFuzzer/SafetensorsFuzzCheck.swift.
 
 import Foundation
 import TesseraWeights
@@ -53,6 +54,19 @@ final class FuzzRegressionTests: XCTestCase {
             }
         }
         XCTAssertEqual(file.header.dataStart + end, bytes.count, name)
+        // Rewritten by SafetensorsWriter, the file reads back the same.
+        var writer = SafetensorsWriter(metadata: file.metadata)
+        for entry in file.entries {
+            try writer.add(entry.name, dtype: entry.dtype, shape: entry.shape, bytes: Array(file.rawBytes(entry.name)))
+        }
+        let again = try SafetensorsFile(bytes: writer.serialized())
+        XCTAssertEqual(again.metadata, file.metadata, name)
+        XCTAssertEqual(Set(again.names), Set(file.names), name)
+        for entry in file.entries {
+            XCTAssertEqual(again.entry(entry.name)?.dtype, entry.dtype, name)
+            XCTAssertEqual(again.entry(entry.name)?.shape, entry.shape, name)
+            XCTAssertEqual(Array(try again.rawBytes(entry.name)), Array(try file.rawBytes(entry.name)), name)
+        }
         return true
     }
 
