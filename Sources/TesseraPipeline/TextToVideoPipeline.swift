@@ -249,6 +249,7 @@ public final class TextToVideoPipeline: @unchecked Sendable {
             try denoise.advance()
         }
         precondition(latents.count == Tensor.count(of: batchShape))
+        let denoiseSeconds = denoise.elapsed
 
         // MARK: Decode, one clip at a time (memory stays that of one clip)
         let latentFrames = shape[2]
@@ -268,10 +269,11 @@ public final class TextToVideoPipeline: @unchecked Sendable {
             resolved.shift = shift
             clips.append(GeneratedClip(
                 request: resolved, latents: clipLatents, video: video, frames: GeneratedClip.frames(from: video),
-                seconds: [.denoise: denoise.elapsed], secondsPerStep: sorted.isEmpty ? 0 : sorted[sorted.count / 2],
+                seconds: [.denoise: denoiseSeconds], secondsPerStep: sorted.isEmpty ? 0 : sorted[sorted.count / 2],
                 promptTruncated: false))
         }
-        for i in clips.indices { clips[i].seconds[.decode] = decode.elapsed }
+        let decodeSeconds = decode.elapsed
+        for i in clips.indices { clips[i].seconds[.decode] = decodeSeconds }
         return clips
     }
 }
