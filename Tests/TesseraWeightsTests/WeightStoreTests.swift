@@ -194,6 +194,16 @@ final class WeightStoreTests: XCTestCase {
         }
     }
 
+    func testKeysWithControlCharactersKeepTheMessageOnOneLine() throws {
+        var writer = SafetensorsWriter()
+        try writer.add("evil\nkey", shape: [1], values: [1])
+        let store = try WeightStore(files: [SafetensorsFile(bytes: writer.serialized(), name: "evil.safetensors")], source: "evil.safetensors")
+        XCTAssertThrowsError(try store.finish()) { error in
+            XCTAssertEqual("\(error)", #"WeightStoreError: evil.safetensors: checkpoint does not match the model (1 unexpected: evil\nkey (F32 [1] in evil.safetensors)); check that config.json and the weights belong together"#)
+            XCTAssertEqual((error as? WeightStoreError)?.report.split(separator: "\n").count, 2)
+        }
+    }
+
     func testFolderWithoutWeights() {
         XCTAssertThrowsError(try WeightStore(url: folder)) { error in
             XCTAssertTrue("\(error)".contains("folder holds no weights: expected one of diffusion_pytorch_model.safetensors"), "\(error)")
