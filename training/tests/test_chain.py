@@ -138,3 +138,18 @@ def test_training_can_sample_and_score_itself(chain):
     log = [json.loads(l) for l in (chain / "ditEval" / "log.jsonl").read_text().splitlines()]
     ev = [r for r in log if "eval_all_correct" in r]
     assert ev and ev[-1]["eval_clips"] == 2 and 0 <= ev[-1]["eval_background"] <= 1
+
+
+def test_transformer_trains_on_pools_of_several_sizes(chain):
+    """Native-size training: a square 64x64x5 pool and a wide 96x64x9 pool, drawn step by step."""
+    dit.main(["pool", "--vae", str(chain / "vae5" / "checkpoint.pt"), "--count", "2", "--width", "96", "--height", "64",
+              "--frames", "9", "--batch", "2", "--out", str(chain / "pool-wide.pt"), "--threads", "1"])
+    wide = torch.load(chain / "pool-wide.pt", weights_only=False)
+    assert wide["latents"].shape == (2, 4, 3, 8, 12)
+    pools = [torch.load(chain / "pool.pt", weights_only=False), wide]
+    enc = PromptEncoder()
+    shapes = {dit.train_step_inputs(pools, s, 2, 0, 3.0, 0.1, enc, "cpu")[0].shape[2:] for s in range(12)}
+    assert len(shapes) == 2
+    dit.main(["train", "--run", str(chain / "ditMulti"), "--pool", str(chain / "pool.pt"), "--pool",
+              str(chain / "pool-wide.pt"), "--preset", "tiny", "--steps", "6", "--batch", "2", "--threads", "1"])
+    assert torch.load(chain / "ditMulti" / "checkpoint.pt", weights_only=False)["step"] == 6
