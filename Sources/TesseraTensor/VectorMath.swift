@@ -28,6 +28,22 @@ public func fastExp(_ x: Float) -> Float {
     return x < -87.33654 ? 0 : (x > 88.72283 ? .infinity : result)
 }
 
+/// erf(x), branch-free (vectorisable): Abramowitz & Stegun 7.1.26,
+/// erf(|x|) = 1 − (a₁t + a₂t² + a₃t³ + a₄t⁴ + a₅t⁵)·e^{−x²} with t = 1/(1 + p|x|);
+/// max absolute error 1.5e-7 in exact arithmetic, 4.5e-7 measured in fp32; odd in x.
+@inlinable @inline(__always)
+public func fastErf(_ x: Float) -> Float {
+    let a = abs(x)
+    let t = 1 / (1 + 0.3275911 * a)
+    var p: Float = 1.061405429
+    p = p * t - 1.453152027
+    p = p * t + 1.421413741
+    p = p * t - 0.284496736
+    p = p * t + 0.254829592
+    let y = 1 - p * t * fastExp(-a * a)
+    return x < 0 ? -y : y
+}
+
 /// y[i] = e^(x[i] − shift) for `count` floats; x and y may be the same buffer.
 @inlinable
 func expShifted(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int, shift: Float) {

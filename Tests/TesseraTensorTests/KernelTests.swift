@@ -83,6 +83,22 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(fastExp(0), 1)
     }
 
+    /// fastErf against Double erf: absolute error ≤ 6e-7 everywhere (1.5e-7 from the formula,
+    /// the rest fp32 rounding of values near 1), odd, ±1 in the tails.
+    func testFastErfAccuracy() {
+        var worst = 0.0
+        var x: Float = -6
+        while x < 6 {
+            worst = max(worst, abs(Double(fastErf(x)) - Foundation.erf(Double(x))))
+            x += 0.00317
+        }
+        XCTAssertLessThan(worst, 6e-7, "worst absolute error of fastErf")
+        XCTAssertEqual(fastErf(0), 0)
+        XCTAssertEqual(fastErf(-2), -fastErf(2))
+        XCTAssertEqual(fastErf(20), 1)
+        XCTAssertEqual(fastErf(-20), -1)
+    }
+
     /// Softmax rows sum to 1 and match Double; large offsets do not overflow; −inf entries get 0;
     /// an all −inf row gives zeros. Tolerance 1e-6 absolute + 1e-5 relative.
     func testSoftmaxMatchesNaive() {
