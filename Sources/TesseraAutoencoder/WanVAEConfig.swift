@@ -30,6 +30,8 @@ public struct WanVAEConfig: Codable, Sendable, Equatable {
     public var patchSize: Int?
     public var scaleFactorTemporal: Int?
     public var scaleFactorSpatial: Int?
+    /// `_class_name` as diffusers writes it; when present it must be `AutoencoderKLWan`.
+    public var className: String?
 
     enum CodingKeys: String, CodingKey {
         case baseDim = "base_dim"
@@ -48,6 +50,7 @@ public struct WanVAEConfig: Codable, Sendable, Equatable {
         case patchSize = "patch_size"
         case scaleFactorTemporal = "scale_factor_temporal"
         case scaleFactorSpatial = "scale_factor_spatial"
+        case className = "_class_name"
     }
 
     // MARK: - Defaults (diffusers 0.42.1)
@@ -113,6 +116,7 @@ public struct WanVAEConfig: Codable, Sendable, Equatable {
             ? try c.decodeIfPresent(Int.self, forKey: .scaleFactorTemporal) : d.scaleFactorTemporal
         scaleFactorSpatial = c.contains(.scaleFactorSpatial)
             ? try c.decodeIfPresent(Int.self, forKey: .scaleFactorSpatial) : d.scaleFactorSpatial
+        className = try c.decodeIfPresent(String.self, forKey: .className)
     }
 
     /// Reads and validates `config.json` (for example `<model>/vae/config.json`).
@@ -154,6 +158,9 @@ public struct WanVAEConfig: Codable, Sendable, Equatable {
     public func validate() throws {
         func bad(_ key: String, _ found: String, _ expected: String) -> WanVAEError {
             .unsupportedConfig(key: key, found: found, expected: expected)
+        }
+        if let name = className, name != "AutoencoderKLWan" {
+            throw bad("_class_name", name, "AutoencoderKLWan (this folder holds another kind of VAE)")
         }
         if isResidual {
             throw bad("is_residual", "true", "false (Wan2.2's residual VAE is not ported; use a Wan2.1 VAE)")

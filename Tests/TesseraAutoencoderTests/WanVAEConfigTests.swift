@@ -23,6 +23,7 @@ final class WanVAEConfigTests: XCTestCase {
         XCTAssertEqual(config.decoderDim, 8)
         XCTAssertEqual(config.spatialCompression, 8)
         XCTAssertEqual(config.temporalCompression, 4)
+        XCTAssertEqual(config.className, "AutoencoderKLWan")
     }
 
     func testDefaultsAreWan21() throws {
@@ -65,6 +66,7 @@ final class WanVAEConfigTests: XCTestCase {
                 XCTFail("\(error)", line: line)
             }
         }
+        rejected(#"{"_class_name": "AutoencoderKL"}"#, key: "_class_name")
         rejected(#"{"is_residual": true}"#, key: "is_residual")
         rejected(#"{"patch_size": 2}"#, key: "patch_size")
         rejected(#"{"attn_scales": [0.5]}"#, key: "attn_scales")
