@@ -80,8 +80,13 @@ final class ThreadPool: @unchecked Sendable {
             tearDown()
             pthread_mutex_unlock(region)
         }
-        withoutActuallyEscaping(body) { body in
+        return withoutActuallyEscaping(body) { body in
             pthread_mutex_lock(mutex)
+            if stopping {
+                // Replaced by `Threads.configure` meanwhile: the caller runs the work serially.
+                pthread_mutex_unlock(mutex)
+                return false
+            }
             job = { index in if index < participants { body(index) } }
             pending = size - 1
             generation &+= 1
@@ -94,8 +99,8 @@ final class ThreadPool: @unchecked Sendable {
             while pending > 0 { pthread_cond_wait(done, mutex) }
             job = nil
             pthread_mutex_unlock(mutex)
+            return true
         }
-        return true
     }
 
     private func workerLoop(index: Int) {
@@ -103,7 +108,8 @@ final class ThreadPool: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         while true {
             while generation == seen && !stopping { pthread_cond_wait(wake, mutex) }
-            if stopping { break }
+            // A job published before `shutdown` is still run, so its caller is not left waiting.
+            if generation == seen { break }
             seen = generation
             let job = self.job!
             pthread_mutex_unlock(mutex)

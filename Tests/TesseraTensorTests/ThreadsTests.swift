@@ -1,5 +1,6 @@
 // The thread pool: coverage of every index, nesting, reconfiguration, and batched GEMM.
 
+import Foundation
 import TesseraTensor
 import XCTest
 
@@ -38,6 +39,30 @@ final class ThreadsTests: XCTestCase {
             }
         }
         for i in 0..<(n * m) { XCTAssertEqual(counts[i], 1) }
+    }
+
+    /// Reconfiguring while another thread runs parallel regions neither deadlocks nor loses
+    /// work: regions on a pool being replaced finish, or fall back to serial.
+    func testConfigureDuringParallelRegions() {
+        let n = 1000, rounds = 300
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        counts.initialize(repeating: 0, count: n)
+        defer { counts.deallocate() }
+        let finished = DispatchSemaphore(value: 0)
+        let address = Int(bitPattern: counts)  // a plain value for the @Sendable closure
+        let worker = Thread {
+            let counts = UnsafeMutablePointer<Int>(bitPattern: address)!
+            for _ in 0..<rounds {
+                Threads.parallelFor(n, grain: 10) { range in
+                    for i in range { counts[i] += 1 }
+                }
+            }
+            finished.signal()
+        }
+        worker.start()
+        for i in 0..<40 { Threads.configure(i % 2 + 1) }
+        XCTAssertEqual(finished.wait(timeout: .now() + 60), .success, "parallel regions stalled")
+        for i in 0..<n { XCTAssertEqual(counts[i], rounds, "index \(i)") }
     }
 
     /// configure clamps to 1...cores and sets OpenBLAS's count too.
