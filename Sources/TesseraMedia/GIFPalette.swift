@@ -98,13 +98,20 @@ public struct GIFPalette: Sendable {
         // (0xFFFF: not yet known).
         var nearestCache = [UInt16](repeating: 0xFFFF, count: 1 << 24)
         let palette = colors.map { (Int($0.0), Int($0.1), Int($0.2)) }
+        var previous: (frame: RGBImage, indices: [UInt8])?
         for (position, frame) in frames.enumerated() {
-            try body(position, Self.diffuse(frame, palette: palette, cache: &nearestCache))
+            let indices = Self.diffuse(frame, previous: previous, palette: palette, cache: &nearestCache)
+            try body(position, indices)
+            previous = (frame, indices)
         }
     }
 
-    /// Floyd-Steinberg over one frame.
-    private static func diffuse(_ frame: RGBImage, palette: [(Int, Int, Int)], cache nearestCache: inout [UInt16]) -> [UInt8] {
+    /// Floyd-Steinberg over one frame. Temporal stability: a pixel whose colour is within 1 of
+    /// the same pixel in the previous frame keeps that frame's index (and passes on only its
+    /// own quantisation error), so still regions do not shimmer from frame to frame and FFmpeg's
+    /// GIF encoder can crop each frame to what changed.
+    private static func diffuse(_ frame: RGBImage, previous: (frame: RGBImage, indices: [UInt8])?,
+                                palette: [(Int, Int, Int)], cache nearestCache: inout [UInt16]) -> [UInt8] {
         let w = frame.width, h = frame.height
         var out = [UInt8](repeating: 0, count: w * h)
         // Errors of the current and next row, in 1/16 units, 3 channels, one guard column each side.
@@ -113,14 +120,22 @@ public struct GIFPalette: Sendable {
             for i in next.indices { next[i] = 0 }
             for x in 0..<w {
                 let p = (y * w + x) * 3, e = (x + 1) * 3
-                let r = max(0, min(255, Int(frame.pixels[p]) + (current[e] + 8) >> 4))
-                let g = max(0, min(255, Int(frame.pixels[p + 1]) + (current[e + 1] + 8) >> 4))
-                let b = max(0, min(255, Int(frame.pixels[p + 2]) + (current[e + 2] + 8) >> 4))
-                let key = r << 16 | g << 8 | b
-                var index = Int(nearestCache[key])
-                if index == 0xFFFF {
-                    index = nearest(r, g, b, in: palette)
-                    nearestCache[key] = UInt16(index)
+                let sr = Int(frame.pixels[p]), sg = Int(frame.pixels[p + 1]), sb = Int(frame.pixels[p + 2])
+                var r = max(0, min(255, sr + (current[e] + 8) >> 4))
+                var g = max(0, min(255, sg + (current[e + 1] + 8) >> 4))
+                var b = max(0, min(255, sb + (current[e + 2] + 8) >> 4))
+                var index: Int
+                if let previous, abs(Int(previous.frame.pixels[p]) - sr) <= 1,
+                   abs(Int(previous.frame.pixels[p + 1]) - sg) <= 1, abs(Int(previous.frame.pixels[p + 2]) - sb) <= 1 {
+                    index = Int(previous.indices[y * w + x])
+                    (r, g, b) = (sr, sg, sb)
+                } else {
+                    let key = r << 16 | g << 8 | b
+                    index = Int(nearestCache[key])
+                    if index == 0xFFFF {
+                        index = nearest(r, g, b, in: palette)
+                        nearestCache[key] = UInt16(index)
+                    }
                 }
                 out[y * w + x] = UInt8(index)
                 let q = palette[index]

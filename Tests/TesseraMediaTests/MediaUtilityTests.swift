@@ -123,6 +123,25 @@ final class MediaUtilityTests: XCTestCase {
         XCTAssertEqual(image.padded(toWidth: 5, height: 3)[4, 2].0, image[3, 1].0)
     }
 
+    func testGIFQuantisationIsStableWhereTheClipIsStill() {
+        // Frame 1 is frame 0 with a small square changed: every pixel outside it keeps its index
+        // (error diffusion alone would reshuffle the dither pattern downstream of the change).
+        let first = MediaTestSupport.movingGradient(width: 48, height: 32, frames: 1)[0]
+        var second = first
+        for y in 4..<10 { for x in 4..<10 { second[x, y] = (255, 255, 255) } }
+        let palette = GIFPalette(frames: [first, second], maxColors: 32)
+        var indices: [[UInt8]] = []
+        palette.quantize([first, second]) { _, i in indices.append(i) }
+        var changed = 0
+        for y in 0..<32 {
+            for x in 0..<48 where !(4..<10).contains(x) || !(4..<10).contains(y) {
+                if indices[0][y * 48 + x] != indices[1][y * 48 + x] { changed += 1 }
+            }
+        }
+        XCTAssertEqual(changed, 0)
+        XCTAssertNotEqual(indices[0], indices[1], "the square itself changed")
+    }
+
     func testGIFPaletteReproducesFewColoursExactly() {
         let frames = MediaTestSupport.movingSquares(width: 40, height: 30, frames: 4)
         let palette = GIFPalette(frames: frames)
