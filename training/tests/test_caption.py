@@ -69,3 +69,13 @@ def test_unseen_prompts_are_never_produced():
         assert normalise(it["prompt"]) not in all_captions(it["scene"]), it["prompt"]
     txt = (ROOT / "eval" / "unseen_prompts.txt").read_text().splitlines()
     assert txt == [it["prompt"] for it in items]
+
+
+def test_world_prompt_set_is_current():
+    """eval/world_prompts.jsonl is what `python -m tessera_train.eval prompts --count 200 --seed 0` writes."""
+    from tessera_train.eval.__main__ import world_prompts
+
+    items = [json.loads(l) for l in (ROOT / "eval" / "world_prompts.jsonl").read_text().splitlines() if l.strip()]
+    assert items == world_prompts(200, 0)
+    assert sum(len(it["scene"]["objects"]) == 2 for it in items) == 100
+    assert (ROOT / "eval" / "world_prompts.txt").read_text().splitlines() == [it["prompt"] for it in items]
