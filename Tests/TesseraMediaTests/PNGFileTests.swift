@@ -18,6 +18,25 @@ final class PNGFileTests: XCTestCase {
         XCTAssertEqual(MediaTestSupport.contents(dir), ["frame.png"], "no temporary file left")
     }
 
+    func testRGBARoundTripAndAlphaForRGBFiles() throws {
+        let dir = try MediaTestSupport.temporaryDirectory(self)
+        let url = dir.appendingPathComponent("rgba.png")
+        let rgba = (0..<(7 * 5 * 4)).map { UInt8(($0 * 37) % 256) }
+        try PNGFile.write(rgba: rgba, width: 7, height: 5, to: url, text: [("Title", "alpha")])
+        let back = try PNGFile.readRGBA(url)
+        XCTAssertEqual(back.width, 7)
+        XCTAssertEqual(back.height, 5)
+        XCTAssertEqual(back.rgba, rgba)
+        XCTAssertEqual(back.text["Title"], "alpha")
+        let probe = try MediaTestSupport.run("ffprobe", ["-v", "error", "-show_entries", "stream=pix_fmt", "-of", "csv=p=0", url.path])
+        XCTAssertEqual(String(decoding: probe.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines), "rgba")
+        // RGB read drops alpha; an RGB file read as RGBA gets opaque alpha.
+        XCTAssertEqual(try PNGFile.read(url).image[1, 0].0, rgba[4])
+        let rgbURL = dir.appendingPathComponent("rgb.png")
+        try PNGFile.write(RGBImage(width: 2, height: 1, red: 9, green: 8, blue: 7), to: rgbURL)
+        XCTAssertEqual(try PNGFile.readRGBA(rgbURL).rgba, [9, 8, 7, 255, 9, 8, 7, 255])
+    }
+
     func testFFprobeSeesParametersChunk() throws {
         let dir = try MediaTestSupport.temporaryDirectory(self)
         let url = dir.appendingPathComponent("frame.png")
