@@ -15,7 +15,7 @@ import TesseraWeights
 /// let vae = try WanVAE(directory: modelFolder.appendingPathComponent("vae"))
 /// let video = try vae.decode(latents)   // normalised (B, z, T', H/8, W/8) → (B, 3, 4T'-3, H, W) in [-1, 1]
 /// ```
-public final class WanVAE: @unchecked Sendable {
+public final class WanVAE: Sendable {
     public let config: WanVAEConfig
     /// `latents_mean`/`latents_std`: the one place latents are (de)normalised.
     public let latentNormalization: WanLatentNormalization
