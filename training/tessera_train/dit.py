@@ -40,7 +40,7 @@ from .world.scene import sample_scene
 PRESETS = {
     "tiny": dict(num_attention_heads=2, attention_head_dim=16, ffn_dim=64, num_layers=2, freq_dim=32),
     "cpu": dict(num_attention_heads=4, attention_head_dim=64, ffn_dim=768, num_layers=6, freq_dim=256),
-    "gpu": dict(num_attention_heads=6, attention_head_dim=64, ffn_dim=1536, num_layers=10, freq_dim=256),
+    "gpu": dict(num_attention_heads=6, attention_head_dim=64, ffn_dim=1280, num_layers=8, freq_dim=256),
 }
 POOL_SEED = 500_000_000       # pool clips: seeds from here (the VAE trains below, held-out clips above)
 

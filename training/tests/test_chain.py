@@ -153,3 +153,11 @@ def test_transformer_trains_on_pools_of_several_sizes(chain):
     dit.main(["train", "--run", str(chain / "ditMulti"), "--pool", str(chain / "pool.pt"), "--pool",
               str(chain / "pool-wide.pt"), "--preset", "tiny", "--steps", "6", "--batch", "2", "--threads", "1"])
     assert torch.load(chain / "ditMulti" / "checkpoint.pt", weights_only=False)["step"] == 6
+
+
+@pytest.mark.parametrize("preset", ["cpu", "gpu"])
+def test_presets_export_under_60_mib(preset):
+    z = vae.PRESETS[preset]["z_dim"]
+    n = sum(p.numel() for p in vae.build_vae(preset).parameters())
+    n += sum(p.numel() for p in dit.build_transformer(preset, z).parameters())
+    assert 2 * n < export.MAX_BYTES - 2**20          # fp16 weights, 1 MiB left for configs and the card
