@@ -8,6 +8,10 @@ import Foundation
 /// SIGHUP arrives once `install()` has been called (commands that write files call it first).
 /// The signal is handled on a dispatch queue, not in a signal handler, so removal may use
 /// ordinary file APIs; afterwards the process exits with status 128 + signal number.
+///
+/// Commands with their own cooperative cancellation (`generate`: TesseraPipeline's
+/// `Cancellation`) should not call `install()`, which exits at the first signal; they can
+/// call `removeAll()` from their own last-resort clean-up instead.
 public enum InterruptCleanup {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var paths: [Int: String] = [:]
@@ -47,8 +51,8 @@ public enum InterruptCleanup {
         paths[token] = nil
     }
 
-    /// Removes every registered path now.
-    static func removeAll() {
+    /// Removes every temporary output in progress now (for a signal handler about to exit).
+    public static func removeAll() {
         lock.lock()
         let pending = Array(paths.values)
         paths = [:]
