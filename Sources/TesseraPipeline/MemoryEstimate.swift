@@ -20,13 +20,17 @@ import TesseraWeights
 ///   6 live activations of the widest stage per chunk (channels x 4 x area) plus the causal
 ///   cache (2 frames per convolution) and the finished video (3 x T x H x W).
 /// - frames: the RGB8 frames and one PNG/encoder buffer.
+/// - runtime: the process before any model (a measured constant).
 public struct MemoryEstimate: Sendable, Equatable {
     public var weights: Int
     public var transformer: Int
     public var vae: Int
     public var frames: Int
+    /// The process itself: Swift runtime, Foundation, OpenBLAS's per-thread buffers, FFmpeg
+    /// (measured: about 100 MiB for a tiny model).
+    public var runtime: Int = 100 << 20
 
-    public var total: Int { weights + transformer + vae + frames }
+    public var total: Int { weights + transformer + vae + frames + runtime }
 
     /// Physical memory of this machine.
     public static var physicalMemory: Int { Int(ProcessInfo.processInfo.physicalMemory) }

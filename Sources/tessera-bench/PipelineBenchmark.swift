@@ -43,8 +43,11 @@ struct PipelineBenchmark: ParsableCommand {
     static let prompt = "a red ball bouncing on a blue floor next to a green square"
     static let negative = "blurry, distorted"
 
+    /// Medians per stage: wall seconds, and CPU seconds of all threads (user + system).
     struct Figures {
-        var encode: Double, step: Double, decode: Double, total: Double, peak: Int
+        var encode: Double, step: Double, decode: Double, total: Double
+        var encodeCPU: Double, stepCPU: Double, decodeCPU: Double, totalCPU: Double
+        var peak: Int
     }
 
     func run() throws {
@@ -59,11 +62,16 @@ struct PipelineBenchmark: ParsableCommand {
         if !swiftOnly {
             let line = try runPython(["--model", model, "--threads", "\(threadCount)", "--runs", "\(runs)", "--steps", "\(steps)"])
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let encode = object["encode_s"] as? Double, let step = object["step_s"] as? Double,
-                  let decode = object["decode_s"] as? Double, let total = object["total_s"] as? Double,
                   let peak = object["peak_rss_bytes"] as? Int
             else { throw BenchError("unexpected output from \(script): \(line)") }
-            torch = Figures(encode: encode, step: step, decode: decode, total: total, peak: peak)
+            func value(_ key: String) throws -> Double {
+                guard let v = object[key] as? Double else { throw BenchError("\(script) printed no \(key): \(line)") }
+                return v
+            }
+            torch = Figures(encode: try value("encode_s"), step: try value("step_s"), decode: try value("decode_s"),
+                            total: try value("total_s"), encodeCPU: try value("encode_cpu_s"),
+                            stepCPU: try value("step_cpu_s"), decodeCPU: try value("decode_cpu_s"),
+                            totalCPU: try value("total_cpu_s"), peak: peak)
         }
 
         let folder = try ModelFolder(url: modelURL)
@@ -71,41 +79,64 @@ struct PipelineBenchmark: ParsableCommand {
         let pipeline = try TextToVideoPipeline(folder: folder, promptEncoder: try MiniLMPromptStates())
         let load = BenchSupport.now() - loadStart
         var encode: [Double] = [], step: [Double] = [], decode: [Double] = [], total: [Double] = []
+        var encodeCPU: [Double] = [], stepCPU: [Double] = [], decodeCPU: [Double] = [], totalCPU: [Double] = []
         for run in 0..<runs {
             let request = GenerationRequest(prompt: Self.prompt, negativePrompt: Self.negative, seed: UInt64(run),
                                             steps: steps, guidance: 5, width: 128, height: 128, frames: 33)
             var clip: GeneratedClip?
-            let seconds = try BenchSupport.time { clip = try pipeline.generate(request) }
+            // CPU time at each stage's start (the pipeline reports every stage with completed 0).
+            var cpuAt: [ProgressEvent.Stage: Double] = [:]
+            let cpuStart = BenchSupport.cpuSeconds()
+            let seconds = try BenchSupport.time {
+                clip = try pipeline.generate(request) { event in
+                    if event.completed == 0, cpuAt[event.stage] == nil { cpuAt[event.stage] = BenchSupport.cpuSeconds() }
+                    return true
+                }
+            }
+            let cpuEnd = BenchSupport.cpuSeconds()
             encode.append(clip!.seconds[.encodePrompt] ?? 0)
             step.append(clip!.secondsPerStep)
             decode.append(clip!.seconds[.decode] ?? 0)
             total.append(seconds)
+            encodeCPU.append(cpuAt[.denoise]! - cpuStart)
+            stepCPU.append((cpuAt[.decode]! - cpuAt[.denoise]!) / Double(steps))
+            decodeCPU.append(cpuEnd - cpuAt[.decode]!)
+            totalCPU.append(cpuEnd - cpuStart)
         }
-        let tessera = Figures(encode: BenchSupport.median(encode), step: BenchSupport.median(step),
-                              decode: BenchSupport.median(decode), total: BenchSupport.median(total),
+        let m = BenchSupport.median
+        let tessera = Figures(encode: m(encode), step: m(step), decode: m(decode), total: m(total),
+                              encodeCPU: m(encodeCPU), stepCPU: m(stepCPU), decodeCPU: m(decodeCPU), totalCPU: m(totalCPU),
                               peak: BenchSupport.peakResidentBytes())
 
         print("Whole clip: 128x128, 33 frames (576 tokens), \(steps) UniPC steps, guidance 5 (B = 2), "
               + "\(threadCount) threads, median of \(runs) clips; model \(model) "
               + "(transformer \(pipeline.transformer.config.parameterCount / 1_000_000)M parameters, VAE base_dim \(pipeline.vae.config.baseDim))")
         print("CPU: \(CPUFeatures.current.brand); OpenBLAS core \(BLAS.coreName); Tessera load \(BenchSupport.format(load, 2)) s")
-        func row(_ name: String, _ t: Double, _ d: Double?, digits: Int = 3) -> [String] {
-            var cells = [name, BenchSupport.format(t, digits)]
-            if let d { cells += [BenchSupport.format(d, digits), BenchSupport.format(d / t, 2) + "x"] }
+        func cells(_ t: Double, _ d: Double?) -> [String] {
+            var cells = [BenchSupport.format(t, 3)]
+            if let d { cells += [BenchSupport.format(d, 3), BenchSupport.format(d / t, 2) + "x"] }
             return cells
+        }
+        func row(_ name: String, _ wall: KeyPath<Figures, Double>, _ cpu: KeyPath<Figures, Double>) -> [String] {
+            [name] + cells(tessera[keyPath: wall], torch?[keyPath: wall]) + cells(tessera[keyPath: cpu], torch?[keyPath: cpu])
         }
         let mib = { (bytes: Int) in Double(bytes) / 1_048_576 }
         var rows = [
-            row("prompt encoding (2 prompts), s", tessera.encode, torch?.encode),
-            row("denoising step (B = 2), s", tessera.step, torch?.step),
-            row("VAE decode, s", tessera.decode, torch?.decode),
-            row("whole clip, s", tessera.total, torch?.total),
+            row("prompt encoding (2 prompts)", \.encode, \.encodeCPU),
+            row("denoising step (B = 2)", \.step, \.stepCPU),
+            row("VAE decode", \.decode, \.decodeCPU),
+            row("whole clip", \.total, \.totalCPU),
         ]
-        var memory = ["peak resident memory, MiB", BenchSupport.format(mib(tessera.peak), 0)]
+        var memory = ["peak RSS, MiB", BenchSupport.format(mib(tessera.peak), 0)]
         if let torch { memory += [BenchSupport.format(mib(torch.peak), 0), BenchSupport.format(Double(torch.peak) / Double(tessera.peak), 2) + "x"] }
         rows.append(memory)
-        let header = torch == nil ? ["", "Tessera"] : ["", "Tessera", "diffusers", "Tessera's advantage"]
+        let header = torch == nil
+            ? ["seconds", "Tessera wall", "Tessera CPU"]
+            : ["seconds", "Tessera wall", "diffusers wall", "ratio", "Tessera CPU", "diffusers CPU", "ratio"]
         print(BenchSupport.table(header, rows))
+        let request = GenerationRequest(prompt: Self.prompt, steps: steps, guidance: 5, width: 128, height: 128, frames: 33)
+        let estimate = try MemoryEstimate.estimate(request: request, folder: folder)
+        print("Tessera's memory estimate before loading (what `generate` warns against): \(MemoryEstimate.format(estimate.total))")
     }
 
     /// Runs the diffusers script and returns its last line of output.

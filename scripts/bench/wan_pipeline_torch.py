@@ -16,7 +16,8 @@ does not depend on their values): the 25M-parameter transformer of `tessera-benc
 (dim 384 = 6 x 64, 10 layers, ffn 1536, text_dim 384), the base_dim-32, z_dim-16 Wan VAE of
 `tessera-bench vae`, Wan's UniPC scheduler config (flow_shift 3) and text_encoder/tessera.json
 (max_length 64, zero padding).
-Prints one JSON line with the medians, every run, and ru_maxrss.
+Prints one JSON line with the medians (wall seconds and CPU seconds of all threads, from
+time.process_time), every run, and ru_maxrss.
 """
 
 import argparse
@@ -97,37 +98,42 @@ def main():
         return out[None]
 
     # Time the VAE decode inside the pipeline call.
-    decode_times = []
+    decode_times, decode_cpu_times = [], []
     original_decode = pipe.vae.decode
 
     def timed_decode(*a, **k):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = original_decode(*a, **k)
         decode_times.append(time.perf_counter() - start)
+        decode_cpu_times.append(time.process_time() - cpu)
         return result
 
     pipe.vae.decode = timed_decode
     shape = (1, 16, (args.frames - 1) // 4 + 1, args.height // 8, args.width // 8)
     runs = []
     for run in range(args.runs):
-        stamps = []
+        stamps, cpu_stamps = [], []
         with torch.inference_mode():
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             cond, uncond = states(PROMPT), states(NEGATIVE)
-            encode_s = time.perf_counter() - start
+            encode_s, encode_cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
             stamps.append(time.perf_counter())
+            cpu_stamps.append(time.process_time())
 
             def on_step(pipeline, i, t, kwargs):
                 stamps.append(time.perf_counter())
+                cpu_stamps.append(time.process_time())
                 return kwargs
 
             pipe(prompt_embeds=cond, negative_prompt_embeds=uncond, latents=torch.randn(shape, generator=torch.Generator().manual_seed(run)),
                  height=args.height, width=args.width, num_frames=args.frames, num_inference_steps=args.steps,
                  guidance_scale=args.guidance, output_type="np", callback_on_step_end=on_step)
-            total_s = time.perf_counter() - start
+            total_s, total_cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
         steps = [b - a for a, b in zip(stamps, stamps[1:])]
         runs.append(dict(encode_s=encode_s, step_s=statistics.median(steps), denoise_s=sum(steps),
-                         decode_s=decode_times[-1], total_s=total_s))
+                         decode_s=decode_times[-1], total_s=total_s,
+                         encode_cpu_s=encode_cpu_s, step_cpu_s=(cpu_stamps[-1] - cpu_stamps[0]) / len(steps),
+                         decode_cpu_s=decode_cpu_times[-1], total_cpu_s=total_cpu_s))
     summary = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
     print(json.dumps(dict(summary, load_s=load_s, runs=runs, peak_rss_bytes=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                           threads=args.threads, torch=torch.__version__, steps=args.steps,
