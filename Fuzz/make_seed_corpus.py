@@ -55,6 +55,10 @@ def main() -> None:
     seeds["bad-overflow"] = raw(b'{"w":{"dtype":"F64","shape":[1152921504606846976,16],"data_offsets":[0,8]}}', bytes(8))
     seeds["bad-trailing"] = raw(b'{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', b"\x00\x00")
     seeds["bad-deep"] = raw(b'{"__metadata__":' + b"[" * 200 + b"]" * 200 + b"}")
+    # Valid for the reference, rejected by Tessera on purpose (see Sources/TesseraWeights/SafetensorsHeader.swift).
+    seeds["strict-unknown-field"] = raw(b'{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"x":0}}', b"\x00")
+    seeds["strict-duplicate-metadata-key"] = raw(b'{"__metadata__":{"a":"1","a":"2"}}')
+    seeds["strict-duplicate-tensor"] = raw(b'{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}', b"\x00")
     for name, data in seeds.items():
         with open(os.path.join(OUT, name), "wb") as f:
             f.write(data)

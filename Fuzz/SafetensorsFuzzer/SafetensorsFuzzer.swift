@@ -12,8 +12,10 @@
 // A plain build (CI) makes a replay tool instead: `SafetensorsFuzzer FILE|DIR...` runs the
 // same checks over saved inputs and prints how many were accepted and rejected.
 
-#if SAFETENSORS_FUZZING
 import Foundation
+import TesseraWeights
+
+#if SAFETENSORS_FUZZING
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -41,14 +43,15 @@ enum SafetensorsFuzzer {
     }
 }
 #else
-import Foundation
-
 /// Replays saved inputs (files or folders of them) through the fuzz check.
 @main
 enum SafetensorsReplay {
     static func main() {
         var accepted = 0, rejected = 0
-        for argument in CommandLine.arguments.dropFirst() {
+        // --verdicts: one line per input, "accept PATH" or "reject PATH: reason" (for
+        // Fuzz/differential.py, which compares them with the reference implementation).
+        let verdicts = CommandLine.arguments.contains("--verdicts")
+        for argument in CommandLine.arguments.dropFirst() where argument != "--verdicts" {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
                 FileHandle.standardError.write(Data("SafetensorsFuzzer: no such file or folder: \(argument)\n".utf8))
@@ -61,9 +64,18 @@ enum SafetensorsReplay {
                 guard let data = FileManager.default.contents(atPath: file) else { continue }
                 let ok = data.withUnsafeBytes { SafetensorsFuzzCheck.run($0) }
                 if ok { accepted += 1 } else { rejected += 1 }
+                if verdicts {
+                    do {
+                        _ = try SafetensorsFile(bytes: [UInt8](data), name: file)
+                        print("accept \(file)")
+                    } catch {
+                        print("reject \(error)")
+                    }
+                }
             }
         }
-        print("SafetensorsFuzzer: \(accepted) accepted, \(rejected) rejected, no crash")
+        let summary = "SafetensorsFuzzer: \(accepted) accepted, \(rejected) rejected, no crash\n"
+        if verdicts { FileHandle.standardError.write(Data(summary.utf8)) } else { print(summary, terminator: "") }
     }
 }
 #endif
