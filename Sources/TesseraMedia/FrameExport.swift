@@ -9,7 +9,8 @@ import Darwin
 
 /// Decodes a clip into `00001.png`, `00002.png`, ... The frames are written into a hidden
 /// folder beside the destination and moved in only when every frame decoded and the range
-/// checked out, so a failure leaves nothing behind.
+/// checked out, so a failure leaves nothing behind: the hidden folder is renamed to the
+/// destination when it does not exist yet, or its files are renamed into it one by one.
 public enum FrameExport {
     /// Writes the frames of `video` in `range` to `folder`. A `folder` that holds files is
     /// refused (`MediaError.outputExists`) unless `overwrite`, which replaces frames of the same
@@ -56,8 +57,7 @@ public enum FrameExport {
                 count += 1
             }
             let resolved = try range.resolved(frameCount: info.frameCount)
-            if existing.isEmpty {
-                if exists { rmdir(folder.path) }
+            if !exists {
                 guard rename(staging.path, folder.path) == 0 else {
                     throw MediaError.notWritable(path: folder.path, reason: String(cString: strerror(errno)))
                 }

@@ -103,6 +103,29 @@ final class VideoErrorTests: XCTestCase {
         XCTAssertThrowsError(try VideoReader.read(dir))
     }
 
+    func testFrameExportIntoNewAndExistingFolders() throws {
+        let dir = try MediaTestSupport.temporaryDirectory(self)
+        let url = dir.appendingPathComponent("a.webm")
+        let writer = try VideoWriter(url: url, width: 8, height: 8, fps: 8, format: .webm)
+        for frame in MediaTestSupport.movingGradient(width: 8, height: 8, frames: 4) { try writer.append(frame) }
+        try writer.finish()
+        let fresh = dir.appendingPathComponent("fresh")
+        let result = try FrameExport.export(video: url, to: fresh, range: FrameRange(parsing: "1:3")!)
+        XCTAssertEqual(result.count, 2)
+        XCTAssertEqual(result.frameCount, 4)
+        XCTAssertEqual(MediaTestSupport.contents(fresh), ["00002.png", "00003.png"])
+        // An existing folder holding only hidden files counts as empty.
+        let existing = dir.appendingPathComponent("existing")
+        try FileManager.default.createDirectory(at: existing, withIntermediateDirectories: true)
+        try Data().write(to: existing.appendingPathComponent(".keep"))
+        try FrameExport.export(video: url, to: existing)
+        XCTAssertEqual(MediaTestSupport.contents(existing), [".keep", "00001.png", "00002.png", "00003.png", "00004.png"])
+        XCTAssertThrowsError(try FrameExport.export(video: url, to: existing)) { error in
+            XCTAssertEqual(error as? MediaError, .outputExists(path: existing.path))
+        }
+        XCTAssertEqual(MediaTestSupport.contents(dir).filter { $0.hasPrefix(".") }, [], "no staging folder left")
+    }
+
     func testRangeOutsideClipIsAnError() throws {
         let dir = try MediaTestSupport.temporaryDirectory(self)
         let url = dir.appendingPathComponent("a.mp4")
