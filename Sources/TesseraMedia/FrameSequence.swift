@@ -10,9 +10,13 @@ public enum FrameSequence {
     /// Throws `MediaError.noFrames` when there are none.
     public static func list(_ directory: URL) throws -> [URL] {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue,
-              let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path)
-        else { throw MediaError.notFound(path: directory.path) }
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+            throw MediaError.notFound(path: directory.path)
+        }
+        guard isDirectory.boolValue else { throw MediaError.notAFolder(path: directory.path) }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
+            throw MediaError.notFound(path: directory.path)
+        }
         let pngs = names.filter { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") }
         guard !pngs.isEmpty else { throw MediaError.noFrames(directory: directory.path) }
         let keyed = pngs.map { (name: $0, number: frameNumber(in: $0)) }

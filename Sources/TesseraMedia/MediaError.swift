@@ -35,6 +35,8 @@ public enum MediaError: Error, CustomStringConvertible, Equatable, Sendable {
     case notWritable(path: String, reason: String)
     /// A file or folder that should exist does not, or cannot be listed.
     case notFound(path: String)
+    /// A file was given where a folder of frames was expected.
+    case notAFolder(path: String)
     /// The writer was used after `finish()` or after a failure.
     case writerClosed(path: String)
 
@@ -72,6 +74,8 @@ public enum MediaError: Error, CustomStringConvertible, Equatable, Sendable {
             return "cannot create \(path): \(reason)"
         case let .notFound(path):
             return "\(path) does not exist or cannot be read"
+        case let .notAFolder(path):
+            return "\(path) is a file, not a folder of PNG frames (expected a folder with 00001.png, 00002.png, ...)"
         case let .writerClosed(path):
             return "the writer for \(path) is already finished or failed; create a new one"
         }

@@ -34,6 +34,10 @@ final class BadInputTests: XCTestCase {
         try Data("x".utf8).write(to: empty.appendingPathComponent("notes.txt"))
         try expectFailure(["encode", empty.path, "-o", dir.appendingPathComponent("a.mp4").path],
                           mentioning: "no PNG frames", leaving: dir)
+        try expectFailure(["encode", empty.appendingPathComponent("notes.txt").path, "-o",
+                           dir.appendingPathComponent("a.mp4").path], mentioning: "is a file, not a folder", leaving: dir)
+        try expectFailure(["encode", dir.appendingPathComponent("missing").path, "-o",
+                           dir.appendingPathComponent("a.mp4").path], mentioning: "does not exist", leaving: dir)
     }
 
     func testPNGsOfDifferentSizes() throws {
