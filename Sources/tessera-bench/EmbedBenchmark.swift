@@ -4,7 +4,9 @@
 //
 // Cases: one short video prompt, one prompt truncated to the full 256 tokens, and a batch of
 // eight short prompts. Each side times tokenization + encoder (+ pooling for Tessera and
-// sentence-transformers); the figure is the median of --runs after warm-ups.
+// sentence-transformers); the figures are the medians over --runs (after warm-ups) of the wall
+// time and of the CPU time (user + system of all threads, getrusage / time.process_time), which
+// measures the work itself when other processes share the cores.
 
 import ArgumentParser
 import Foundation
@@ -54,32 +56,37 @@ struct EmbedBenchmark: ParsableCommand {
         let encoder = try PromptEncoder(warn: { _ in })
         let loadSeconds = BenchSupport.now() - loadStart
 
-        var torch: [String: (st: Double, hf: Double)] = [:]
+        var torch: [String: TorchFigures] = [:]
         var torchLoad: Double?
         if !swiftOnly { (torch, torchLoad) = try runTorch(threads: threadCount) }
 
         var rows: [[String]] = []
         for (name, prompts) in Self.cases {
-            var seconds: [Double] = []
+            var seconds: [Double] = [], cpuSeconds: [Double] = []
             var lengths: [Int] = []
             for i in 0..<(runs + 3) {
+                let cpuStart = Self.cpuSeconds()
                 let elapsed = try BenchSupport.time { lengths = try encoder.encode(batch: prompts).map(\.ids.count) }
-                if i >= 3 { seconds.append(elapsed) }
+                let cpu = Self.cpuSeconds() - cpuStart
+                if i >= 3 { seconds.append(elapsed); cpuSeconds.append(cpu) }
             }
-            let tessera = BenchSupport.median(seconds)
+            let tessera = BenchSupport.median(seconds), tesseraCPU = BenchSupport.median(cpuSeconds)
             let tokens = lengths.count == 1 ? "\(lengths[0])" : "\(lengths.count) × \(lengths.min()!)-\(lengths.max()!)"
-            var row = [name, tokens, BenchSupport.format(tessera * 1000, 2)]
+            func ms(_ s: Double) -> String { BenchSupport.format(s * 1000, 2) }
+            var row = [name, tokens, ms(tessera), ms(tesseraCPU)]
             if let t = torch[name] {
-                row += [BenchSupport.format(t.st * 1000, 2), BenchSupport.format(t.hf * 1000, 2),
-                        BenchSupport.format(t.st / tessera, 2) + "x"]
+                row += [ms(t.st), ms(t.stCPU), ms(t.hf), ms(t.hfCPU),
+                        BenchSupport.format(t.st / tessera, 2) + "x", BenchSupport.format(t.stCPU / tesseraCPU, 2) + "x"]
             }
             rows.append(row)
         }
-        print("Prompt encoding, all-MiniLM-L6-v2 (6 layers, 384 wide), \(threadCount) threads, median of \(runs) runs after 3 warm-ups")
+        print("Prompt encoding, all-MiniLM-L6-v2 (6 layers, 384 wide), \(threadCount) threads, median of \(runs) runs after 3 warm-ups;"
+              + " cpu = user + system seconds of all threads; speed-ups against sentence-transformers")
         print("CPU: \(CPUFeatures.current.brand); OpenBLAS core \(BLAS.coreName)")
         let header = swiftOnly
-            ? ["case", "tokens", "Tessera ms"]
-            : ["case", "tokens", "Tessera ms", "sentence-transformers ms", "transformers ms", "speed-up vs s-t"]
+            ? ["case", "tokens", "Tessera ms", "cpu ms"]
+            : ["case", "tokens", "Tessera ms", "cpu ms", "sent.-transformers ms", "cpu ms", "transformers ms", "cpu ms",
+               "speed-up wall", "speed-up cpu"]
         print(BenchSupport.table(header, rows))
         var load = "Load (weights + tokenizer): Tessera \(BenchSupport.format(loadSeconds, 3)) s"
         if let torchLoad { load += ", sentence-transformers \(BenchSupport.format(torchLoad, 3)) s (after imports)" }
@@ -87,8 +94,19 @@ struct EmbedBenchmark: ParsableCommand {
         print("Peak RSS (Tessera process): \(BenchSupport.peakResidentBytes() / (1 << 20)) MiB")
     }
 
+    /// Medians of the PyTorch side for one case, seconds.
+    struct TorchFigures { var st, stCPU, hf, hfCPU: Double }
+
+    /// CPU seconds (user + system, all threads) this process has used.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+    }
+
     /// Runs the PyTorch side; returns the medians per case and sentence-transformers' load time.
-    private func runTorch(threads: Int) throws -> ([String: (st: Double, hf: Double)], Double?) {
+    private func runTorch(threads: Int) throws -> ([String: TorchFigures], Double?) {
         let promptsURL = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-embed-bench-\(getpid()).json")
         defer { try? FileManager.default.removeItem(at: promptsURL) }
         let cases = Self.cases.map { ["name": $0.name, "prompts": $0.prompts] as [String: Any] }
@@ -108,13 +126,16 @@ struct EmbedBenchmark: ParsableCommand {
         guard process.terminationStatus == 0 else {
             throw BenchError("`\(python) \(arguments.joined(separator: " "))` exited with status \(process.terminationStatus) (use --swift-only to skip PyTorch)")
         }
-        var medians: [String: (st: Double, hf: Double)] = [:]
+        var medians: [String: TorchFigures] = [:]
         var load: Double?
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let name = object["case"] as? String else { continue }
             if name == "load" { load = object["st_load_s"] as? Double; continue }
-            if let st = object["st_median_s"] as? Double, let hf = object["hf_median_s"] as? Double { medians[name] = (st, hf) }
+            if let st = object["st_median_s"] as? Double, let stCPU = object["st_cpu_s"] as? Double,
+               let hf = object["hf_median_s"] as? Double, let hfCPU = object["hf_cpu_s"] as? Double {
+                medians[name] = TorchFigures(st: st, stCPU: stCPU, hf: hf, hfCPU: hfCPU)
+            }
         }
         return (medians, load)
     }

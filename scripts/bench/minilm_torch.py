@@ -10,7 +10,8 @@ side runs this script and prints both sides in one table). Two reference paths p
 
 Command: python3 scripts/bench/minilm_torch.py --threads 2 --runs 20 --prompts prompts.json
 (prompts.json: {"cases": [{"name": ..., "prompts": [...]}]}, written by the Swift side).
-Prints one JSON line per case: {"case": ..., "tokens": [...], "st_median_s": ..., "hf_median_s": ...}
+Prints one JSON line per case: {"case": ..., "tokens": [...], "st_median_s": ..., "st_cpu_s": ...,
+"hf_median_s": ..., "hf_cpu_s": ...} (medians of wall and of CPU seconds, user + system of all threads)
 and one for loading: {"case": "load", "st_load_s": ...}.
 """
 
@@ -27,14 +28,16 @@ MODEL_DIR = os.path.join(HOME, "text-encoders", "all-MiniLM-L6-v2")
 
 
 def median_time(fn, runs, warmup):
-    times = []
+    """Median wall seconds and median CPU seconds (user + system, all threads) per call."""
+    times, cpu = [], []
     for i in range(warmup + runs):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         fn()
-        elapsed = time.perf_counter() - start
+        elapsed, cpu_elapsed = time.perf_counter() - start, time.process_time() - cpu_start
         if i >= warmup:
             times.append(elapsed)
-    return statistics.median(times)
+            cpu.append(cpu_elapsed)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def main() -> None:
@@ -70,11 +73,11 @@ def main() -> None:
                 features = tokenizer(prompts, padding=True, truncation=True, max_length=256, return_tensors="pt")
                 bert(**features)
 
-        st_median = median_time(run_st, args.runs, args.warmup)
-        hf_median = median_time(run_hf, args.runs, args.warmup)
+        st_median, st_cpu = median_time(run_st, args.runs, args.warmup)
+        hf_median, hf_cpu = median_time(run_hf, args.runs, args.warmup)
         print(json.dumps({"case": case["name"], "tokens": lengths, "st_median_s": st_median,
-                          "hf_median_s": hf_median, "threads": args.threads,
-                          "torch": torch.__version__}), flush=True)
+                          "st_cpu_s": st_cpu, "hf_median_s": hf_median, "hf_cpu_s": hf_cpu,
+                          "threads": args.threads, "torch": torch.__version__}), flush=True)
 
 
 if __name__ == "__main__":
