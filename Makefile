@@ -6,7 +6,7 @@ CONFIG     ?= release
 BIN        := .build/$(CONFIG)/tessera
 OUT        ?= outputs
 
-.PHONY: all setup build demo test bench fixtures clean
+.PHONY: all setup build demo test bench fuzz fixtures clean
 
 all: build
 
@@ -29,6 +29,10 @@ test: setup
 bench: setup
 	$(SWIFT) build -c release --product tessera-bench
 	.build/release/tessera-bench all
+
+# libFuzzer over the safetensors header parser (Fuzz/README.md); new finds go in Fuzz/corpus.
+fuzz: setup
+	bash Fuzz/run.sh $(or $(FUZZ_SECONDS),600)
 
 # Reference fixtures are written by Python scripts (diffusers, transformers) run by hand,
 # never in CI: see Tests/Fixtures/README.md.
