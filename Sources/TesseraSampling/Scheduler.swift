@@ -4,7 +4,7 @@
 // the model call live in the pipeline (diffusers `pipelines/wan/pipeline_wan.py`).
 //
 // Latents are flat fp32 buffers (any layout: every update is elementwise); the pipeline
-// passes `Tensor.storage`-style arrays and keeps the shape.
+// passes `Tensor.data` (row-major (B, C, F, H, W)) and keeps the shape.
 
 // MARK: - Scheduler
 

@@ -61,6 +61,7 @@ struct PipelineBenchmark: ParsableCommand {
         var torch: Figures?
         if !swiftOnly {
             let line = try runPython(["--model", model, "--threads", "\(threadCount)", "--runs", "\(runs)", "--steps", "\(steps)"])
+            print("diffusers: \(line)")  // raw figures first, whatever happens next
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let peak = object["peak_rss_bytes"] as? Int
             else { throw BenchError("unexpected output from \(script): \(line)") }
@@ -129,10 +130,10 @@ struct PipelineBenchmark: ParsableCommand {
         ]
         var memory = ["peak RSS, MiB", BenchSupport.format(mib(tessera.peak), 0)]
         if let torch { memory += [BenchSupport.format(mib(torch.peak), 0), BenchSupport.format(Double(torch.peak) / Double(tessera.peak), 2) + "x"] }
-        rows.append(memory)
         let header = torch == nil
             ? ["seconds", "Tessera wall", "Tessera CPU"]
             : ["seconds", "Tessera wall", "diffusers wall", "ratio", "Tessera CPU", "diffusers CPU", "ratio"]
+        rows.append(memory + Array(repeating: "", count: header.count - memory.count))
         print(BenchSupport.table(header, rows))
         let request = GenerationRequest(prompt: Self.prompt, steps: steps, guidance: 5, width: 128, height: 128, frames: 33)
         let estimate = try MemoryEstimate.estimate(request: request, folder: folder)
