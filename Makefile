@@ -2,11 +2,13 @@
 # Both install what is missing first (scripts/setup.sh), so they work on a fresh Debian 12.
 
 SWIFT      ?= swift
+PYTHON     ?= python3
+PIP        ?= $(PYTHON) -m pip
 CONFIG     ?= release
 BIN        := .build/$(CONFIG)/tessera
 OUT        ?= outputs
 
-.PHONY: all setup build demo test bench fuzz fixtures clean
+.PHONY: all setup build demo test test-swift test-training bench fuzz fixtures clean
 
 all: build
 
@@ -21,10 +23,17 @@ build: setup
 demo: build
 	@bash scripts/demo.sh "$(BIN)" "$(OUT)"
 
+test: test-swift test-training
+
 # Release mode: the numerical tests compare real model sizes against reference fixtures.
-test: setup
+test-swift: setup
 	$(SWIFT) build -c $(CONFIG) --build-tests
-	$(SWIFT) test -c $(CONFIG) --skip-build
+	$(SWIFT) test -c $(CONFIG) --skip-build --disable-swift-testing
+
+# The Python side (Shapes World renderer, captioner, evaluator, trainers at tiny scale).
+test-training: setup
+	$(PIP) install --quiet --disable-pip-version-check -r training/requirements.txt
+	cd training && $(PYTHON) -m pytest -q
 
 bench: setup
 	$(SWIFT) build -c release --product tessera-bench
@@ -35,9 +44,11 @@ fuzz: setup
 	bash Fuzz/run.sh $(or $(FUZZ_SECONDS),600)
 
 # Reference fixtures are written by Python scripts (diffusers, transformers) run by hand,
-# never in CI: see Tests/Fixtures/README.md.
+# never in CI. Each test quotes the script that made its fixture.
+FIXTURE_SCRIPTS := $(wildcard scripts/fixtures/*.py)
 fixtures:
-	python3 scripts/fixtures/make_all.py
+	$(PIP) install --quiet --disable-pip-version-check -r training/requirements.txt
+	set -e; for s in $(FIXTURE_SCRIPTS); do echo "== $$s"; $(PYTHON) $$s; done
 
 clean:
 	rm -rf .build
