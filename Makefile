@@ -32,7 +32,7 @@ test-swift: setup
 
 # The Python side (Shapes World renderer, captioner, evaluator, trainers at tiny scale).
 test-training: setup
-	$(PIP) install --quiet --disable-pip-version-check -r training/requirements.txt
+	$(PIP) install --quiet --disable-pip-version-check --root-user-action=ignore -r training/requirements.txt
 	cd training && $(PYTHON) -m pytest -q
 
 bench: setup
@@ -47,7 +47,7 @@ fuzz: setup
 # never in CI. Each test quotes the script that made its fixture.
 FIXTURE_SCRIPTS := $(wildcard scripts/fixtures/*.py)
 fixtures:
-	$(PIP) install --quiet --disable-pip-version-check -r training/requirements.txt
+	$(PIP) install --quiet --disable-pip-version-check --root-user-action=ignore -r training/requirements.txt
 	set -e; for s in $(FIXTURE_SCRIPTS); do echo "== $$s"; $(PYTHON) $$s; done
 
 clean:
