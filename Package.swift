@@ -32,6 +32,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // MARK: - C shims (nothing else knows C)
@@ -70,11 +71,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // MARK: - Batch jobs (job files, resume, sharding, manifests, gallery)
+        .target(
+            name: "TesseraJobs",
+            dependencies: ["TesseraTensor", "TesseraMedia", "TesseraPipeline", "TesseraSampling", .product(name: "Yams", package: "Yams")]),
+
         // MARK: - Command line
         .executableTarget(
             name: "tessera",
             dependencies: [
-                "TesseraTensor", "TesseraWeights", "TesseraText", "TesseraMedia", "TesseraPipeline",
+                "TesseraTensor", "TesseraWeights", "TesseraText", "TesseraMedia", "TesseraPipeline", "TesseraJobs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -101,5 +107,6 @@ let package = Package(
         .testTarget(name: "TesseraPipelineTests", dependencies: ["TesseraPipeline"]),
         .testTarget(name: "TesseraMediaTests", dependencies: ["TesseraMedia"]),
         .testTarget(name: "TesseraCLITests", dependencies: ["TesseraMedia"]),
+        .testTarget(name: "TesseraJobsTests", dependencies: ["TesseraJobs", "TesseraMedia", "TesseraPipeline"]),
     ]
 )

@@ -19,9 +19,12 @@ struct Tessera: ParsableCommand {
         version: TesseraVersion.string,
         subcommands: [
             Generate.self,
+            Batch.self,
             Encode.self,
             Frames.self,
             Inspect.self,
+            Diff.self,
+            View.self,
             Doctor.self,
             Embed.self,
         ]
