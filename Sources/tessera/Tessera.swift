@@ -23,8 +23,6 @@ struct Tessera: ParsableCommand {
             Encode.self,
             Frames.self,
             Inspect.self,
-            Diff.self,
-            View.self,
             Doctor.self,
             Embed.self,
         ]
