@@ -86,8 +86,39 @@ func multiHeadAttention(
 @inline(__always)
 func expShiftedByMax(_ x: UnsafeMutablePointer<Float>, count: Int) -> Float {
     let peak = rowMax(x, count: count)
-    for i in 0..<count { x[i] = fastExp(x[i] - peak) }
-    return rowSum(x, count: count)
+    // One pass: exponentials written back and summed four lanes at a time (SSE2 operations
+    // only, the same arithmetic as TesseraTensor's scalar fastExp).
+    var sum = SIMD4<Float>()
+    var i = 0
+    let raw = UnsafeMutableRawPointer(x)
+    let low = SIMD4<Float>(repeating: -87.33654)
+    while i + 4 <= count {
+        var v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self) - peak
+        v.replace(with: low, where: v .< low)  // x − max ≤ 0: only the lower clamp matters
+        let shifted = v * 1.442695041 + 12_582_912
+        let n = shifted - 12_582_912
+        var r = v - n * 0.693359375
+        r = r - n * -2.12194440e-4
+        var p = SIMD4<Float>(repeating: 1.9875691500e-4)
+        p = p * r + 1.3981999507e-3
+        p = p * r + 8.3334519073e-3
+        p = p * r + 4.1665795894e-2
+        p = p * r + 1.6666665459e-1
+        p = p * r + 5.0000001201e-1
+        p = p * (r * r) + r + 1
+        let exponent = (unsafeBitCast(shifted, to: SIMD4<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        let e = p * unsafeBitCast(exponent, to: SIMD4<Float>.self)
+        raw.storeBytes(of: e, toByteOffset: 4 * i, as: SIMD4<Float>.self)
+        sum += e
+        i += 4
+    }
+    var total = sum.sum()
+    while i < count {
+        x[i] = fastExp(x[i] - peak)
+        total += x[i]
+        i += 1
+    }
+    return total
 }
 
 /// Sum of `count` floats with four independent vector accumulators (a plain loop would be a
