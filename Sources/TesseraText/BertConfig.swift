@@ -73,18 +73,3 @@ public struct BertConfig: Codable, Sendable, Equatable {
         guard layerNormEps > 0 else { throw fail("layer_norm_eps \(layerNormEps), expected > 0") }
     }
 }
-
-/// A `DecodingError` as one line: the key path and what was wrong.
-func describeDecodingError(_ error: Error) -> String {
-    func path(_ keys: [CodingKey]) -> String { keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") }
-    switch error {
-    case DecodingError.keyNotFound(let key, let context):
-        return "missing key \(path(context.codingPath + [key]))"
-    case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-        return "wrong type at \(path(context.codingPath)): \(context.debugDescription)"
-    case DecodingError.dataCorrupted(let context):
-        return "invalid JSON\(context.codingPath.isEmpty ? "" : " at " + path(context.codingPath)): \(context.debugDescription)"
-    default:
-        return "\(error)".replacingOccurrences(of: "\n", with: " ")
-    }
-}

@@ -10,18 +10,6 @@
 
 import Foundation
 
-/// A prompt turned into token ids.
-public struct TokenizedText: Sendable, Equatable {
-    /// Ids including the template's special tokens (`[CLS]` first, `[SEP]` last).
-    public var ids: [Int]
-    /// The token text of each id.
-    public var tokens: [String]
-    /// Whether pieces were dropped to fit `maxLength`.
-    public var truncated: Bool
-    /// Length the sequence would have had without truncation (special tokens included).
-    public var untruncatedLength: Int
-}
-
 /// The BERT tokenizer of a text-encoder folder.
 public struct BertTokenizer: Sendable {
     public let normalizer: BertNormalizer
