@@ -1,4 +1,4 @@
-// Port of the `BertNormalizer` of Hugging Face tokenizers 0.22 (`tokenizers/src/normalizers/bert.rs`),
+// Port of the `BertNormalizer` of Hugging Face tokenizers 0.23.3 (`tokenizers/src/normalizers/bert.rs`),
 // the normalizer that `BertTokenizer` (transformers 5, backed by tokenizers) runs for
 // all-MiniLM-L6-v2: clean text, pad CJK ideographs with spaces, strip accents, lowercase,
 // in that order. It works on Unicode scalars, never on Swift `Character`s or `String`
@@ -116,9 +116,10 @@ public struct BertNormalizer: Sendable, Equatable {
     // MARK: - The reference's Unicode tables
 
     /// The general category of `s` as the reference sees it, nil for unassigned. The reference
-    /// classifies with the `unicode_categories` crate (0.1.1), whose tables are Unicode 8.0: a
-    /// scalar assigned later is unassigned (Cn) there, so it is neither dropped, nor stripped,
-    /// nor punctuation. Whitespace, NFD and lowercase come from newer tables (Rust's std and
+    /// classifies with the `unicode_categories` crate, whose tables are those of Unicode 8.0
+    /// (measured: every scalar assigned later, and only those, is classified as unassigned): a
+    /// scalar assigned after 8.0 is Cn there, so it is neither dropped, nor stripped, nor
+    /// punctuation. Whitespace, NFD and lowercase come from newer tables (Rust's std and
     /// unicode-normalization); `Tests/TesseraTextTests` checks every code point against them.
     @inline(__always)
     static func referenceCategory(_ s: Unicode.Scalar) -> Unicode.GeneralCategory? {

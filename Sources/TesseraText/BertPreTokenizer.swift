@@ -1,4 +1,4 @@
-// Port of `BertPreTokenizer` of Hugging Face tokenizers 0.22
+// Port of `BertPreTokenizer` of Hugging Face tokenizers 0.23.3
 // (`tokenizers/src/pre_tokenizers/bert.rs`): split on whitespace (removed), then isolate every
 // punctuation character as a word of its own.
 

@@ -1,5 +1,5 @@
 // BERT WordPiece tokenization exactly as transformers 5.x `BertTokenizer` (backed by Hugging
-// Face tokenizers 0.22) tokenizes for all-MiniLM-L6-v2, step by step:
+// Face tokenizers 0.23.3) tokenizes for all-MiniLM-L6-v2, step by step:
 //   1. added tokens (`[CLS]`, `[MASK]`, ...) are matched in the raw text, leftmost-longest
 //      (`tokenizers/src/tokenizer/added_vocabulary.rs`), and kept whole;
 //   2. the text between them is normalized (`BertNormalizer`), split into words

@@ -1,4 +1,4 @@
-// The parts of a Hugging Face `tokenizer.json` (tokenizers 0.22 serialization) that a BERT
+// The parts of a Hugging Face `tokenizer.json` (tokenizers 0.23.3 serialization) that a BERT
 // WordPiece tokenizer needs. The vocabulary itself is read from `vocab.txt` (see
 // `WordPieceVocabulary`); everything else is checked to be what this port implements, so a
 // tokenizer of another kind is refused instead of silently tokenized differently.

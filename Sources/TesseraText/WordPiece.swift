@@ -1,4 +1,4 @@
-// Port of the WordPiece model of Hugging Face tokenizers 0.22
+// Port of the WordPiece model of Hugging Face tokenizers 0.23.3
 // (`tokenizers/src/models/wordpiece/mod.rs`, `WordPiece::tokenize`): greedy longest-match-first
 // over each word, continuation pieces prefixed with `##`; a word longer than
 // `max_input_chars_per_word` scalars, or one with a part that matches nothing, becomes `[UNK]`.
