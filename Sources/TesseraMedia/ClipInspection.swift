@@ -13,6 +13,8 @@ public struct ClipInspection: Codable, Sendable {
     /// Parsed from the video's `comment` tag or the first frame's `parameters` chunk.
     public var parameters: GenerationParameters?
     public var frames: [FrameStatistics]
+    /// Sharpness, motion energy and flicker per frame, with clip summaries (`ClipMetrics`).
+    public var metrics: ClipMetrics?
 
     /// What `inspect` reads for `url`: the file itself; a folder of PNG frames; or, for a
     /// `generate` output folder (no PNGs of its own), its `clip.mp4`/`.webm`/`.gif`, else its
@@ -39,8 +41,10 @@ public struct ClipInspection: Codable, Sendable {
         var stats: [FrameStatistics] = []
         var thumbnails: [RGBImage] = []
         var previous: RGBImage?
+        var metrics = ClipMetrics.Accumulator()
         func measure(_ index: Int, _ frame: RGBImage) {
             stats.append(FrameStatistics(frame, index: index, previous: previous))
+            metrics.add(frame, index: index)
             previous = frame
             if let thumbnailWidth {
                 let h = max(1, Int((Double(frame.height) * Double(thumbnailWidth) / Double(frame.width)).rounded()))
@@ -63,12 +67,13 @@ public struct ClipInspection: Codable, Sendable {
             let info = VideoInfo(container: "png sequence", codec: "png", pixelFormat: "rgb24", width: size.0,
                                  height: size.1, frameRateNumerator: fps, frameRateDenominator: fps > 0 ? 1 : 0,
                                  frameCount: count, duration: fps > 0 ? Double(count) / Double(fps) : nil, tags: text)
-            return (ClipInspection(path: url.path, kind: "frames", info: info, parameters: parameters, frames: stats),
+            return (ClipInspection(path: url.path, kind: "frames", info: info, parameters: parameters, frames: stats,
+                                   metrics: metrics.metrics),
                     thumbnails)
         }
         let info = try VideoReader.forEachFrame(url) { index, frame in measure(index, frame) }
         return (ClipInspection(path: url.path, kind: "video", info: info, parameters: info.generationParameters,
-                               frames: stats), thumbnails)
+                               frames: stats, metrics: metrics.metrics), thumbnails)
     }
 }
 

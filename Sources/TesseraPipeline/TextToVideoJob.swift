@@ -27,6 +27,10 @@ public struct TextToVideoJob: Sendable {
     public var textEncoderDirectory: URL?
     /// "tessera 0.1.0": written into tags, PNG chunks and metadata.
     public var software: String
+    /// Keep every step's predicted clean latents in `trace.safetensors` (`DenoisingTrace`).
+    public var trace = false
+    /// Write the final latents to `latents.safetensors` (`LatentsFile`).
+    public var saveLatents = false
 
     public init(request: GenerationRequest, model: URL? = nil, output: URL? = nil,
                 outputRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("outputs"),
@@ -89,7 +93,9 @@ public struct TextToVideoJob: Sendable {
             try load.advance()
             let loadSeconds = load.elapsed
 
-            var clip = try pipeline.generate(request, noise: noise, cancellation: cancellation, progress: progress)
+            let recorder = trace ? DenoisingTrace.Recorder() : nil
+            var clip = try pipeline.generate(request, noise: noise, cancellation: cancellation, progress: progress,
+                                             onStep: recorder.map { r in { r.record($0) } })
             if clip.promptTruncated {
                 warn("the prompt or negative prompt is longer than the \(folder.promptEncoder.maxLength) tokens \(folder.name) was trained with; the words after them are ignored")
             }
@@ -98,6 +104,15 @@ public struct TextToVideoJob: Sendable {
                                              cancellation: cancellation, progress: progress)
             clip.seconds[.load] = loadSeconds
             clip.seconds[.write] = seconds(since: write)
+            let latentsMetadata = ["model": folder.url.path, "seed": "\(request.seed)", "software": software]
+            if let trace = recorder?.trace {
+                try trace.write(to: try out.url(for: DenoisingTrace.fileName), metadata: latentsMetadata)
+                files.append(DenoisingTrace.fileName)
+            }
+            if saveLatents {
+                try LatentsFile.write(clip.latents, to: try out.url(for: LatentsFile.fileName), metadata: latentsMetadata)
+                files.append(LatentsFile.fileName)
+            }
             files.append("metadata.json")
             var metadata = makeMetadata(clip, identity: identity, estimate: estimate, files: files)
             metadata.seconds["total"] = (seconds(since: started) * 1000).rounded() / 1000

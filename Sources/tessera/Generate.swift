@@ -91,6 +91,12 @@ struct Generate: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing but errors and the output folder.")
     var quiet = false
 
+    @Flag(help: "Keep every step's predicted clean latents in trace.safetensors (see `tessera inspect OUTDIR --steps`).")
+    var trace = false
+
+    @Flag(name: .customLong("save-latents"), help: "Write the final latents to latents.safetensors.")
+    var saveLatents = false
+
     func run() throws {
         try global.apply()
         guard let videoFormat = VideoFormat(rawValue: format.lowercased()) else { throw MediaError.unknownFormat(format) }
@@ -98,11 +104,13 @@ struct Generate: ParsableCommand {
             prompt: prompt, negativePrompt: negative, seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)),
             steps: steps, guidance: guidance, shift: shift, sampler: try sampler.map { try Sampler(name: $0) },
             width: width, height: height, frames: frames, fps: fps)
-        let job = TextToVideoJob(
+        var job = TextToVideoJob(
             request: request, model: model.map { URL(fileURLWithPath: $0) }, output: output.map { URL(fileURLWithPath: $0) },
             overwrite: overwrite, options: ClipOutputOptions(format: videoFormat, writeFrames: !noFrames, crf: crf),
             noiseFile: noise.map { URL(fileURLWithPath: $0) },
             textEncoderDirectory: textEncoder.map { URL(fileURLWithPath: $0) }, software: "tessera \(TesseraVersion.number)")
+        job.trace = trace
+        job.saveLatents = saveLatents
         let cancellation = Cancellation.shared
         cancellation.installSignalHandlers()
         let display = ProgressDisplay(enabled: !quiet)

@@ -3,6 +3,7 @@
 import ArgumentParser
 import Foundation
 import TesseraMedia
+import TesseraPipeline
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,10 +13,18 @@ struct Inspect: ParsableCommand {
             parameters (a video's `comment` tag, a frame's `parameters` chunk), the other tags, and \
             a table with each frame's mean R, G, B, luma (BT.601) and mean absolute difference from \
             the previous frame (0-255 scale). --json prints the same as one JSON object. \
-            --contact-sheet writes a PNG grid of the frames with their numbers (from 0) drawn on them.
+            --contact-sheet writes a PNG grid of the frames with their numbers (from 0) drawn on them. \
+            A second table gives clip metrics per frame: sharpness (variance of the 3x3 Laplacian of \
+            luma), motion energy (mean squared luma difference from the previous frame) and flicker \
+            (mean absolute RGB difference from the previous frame, as VBench's temporal flickering), \
+            with clip summaries (JSON: "metrics"). --steps reads a `generate --trace` output folder's \
+            trace.safetensors, decodes each step's predicted clean latents with the model's VAE and \
+            writes a steps x frames grid (row = step, column = frame).
 
-            Example:
+            Examples:
               tessera inspect outputs/demo/clip.mp4 --contact-sheet outputs/demo/sheet.png --columns 8
+              tessera inspect outputs/demo --json
+              tessera inspect outputs/demo --steps -o outputs/demo/steps.png
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -35,8 +44,17 @@ struct Inspect: ParsableCommand {
     @Option(name: .customLong("cell-width"), help: "Contact sheet cell width in pixels (default: the frame width, at most 256).")
     var cellWidth: Int?
 
-    @Flag(help: "Replace the contact sheet if it exists.")
+    @Flag(help: "Replace the contact sheet (or --steps grid) if it exists.")
     var overwrite = false
+
+    @Flag(help: "Decode a `generate --trace` folder's trace.safetensors into a steps x frames grid PNG.")
+    var steps = false
+
+    @Option(name: .shortAndLong, help: "With --steps: the grid PNG (default: OUTDIR/steps.png).")
+    var output: String?
+
+    @Option(help: "With --steps: the model folder whose VAE decodes the trace (default: the one recorded in it).")
+    var model: String?
 
     func run() throws {
         try global.apply()
@@ -45,6 +63,10 @@ struct Inspect: ParsableCommand {
         guard columns >= 1 else { throw ValidationError("--columns must be at least 1 (got \(columns)).") }
         if let cellWidth, !(8...4096).contains(cellWidth) {
             throw ValidationError("--cell-width must be 8 to 4096 pixels (got \(cellWidth)).")
+        }
+        if steps {
+            try runSteps()
+            return
         }
         let sheetURL = contactSheet.map { URL(fileURLWithPath: $0) }
         if let sheetURL, !overwrite, FileManager.default.fileExists(atPath: sheetURL.path) {
@@ -69,8 +91,21 @@ struct Inspect: ParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print(report.textReport)
+            if let metrics = report.metrics { print("\n" + metrics.textReport) }
         }
         if let sheetURL, !json { print("contact sheet: \(sheetURL.path)") }
+    }
+
+    /// `--steps`: the denoising trace of an output folder as a steps x frames grid.
+    private func runSteps() throws {
+        let folder = URL(fileURLWithPath: path)
+        let gridURL = output.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("steps.png")
+        if !overwrite, FileManager.default.fileExists(atPath: gridURL.path) { throw MediaError.outputExists(path: gridURL.path) }
+        let (grid, stepCount, frameCount) = try DenoisingTrace.grid(
+            outputFolder: folder, model: model.map { URL(fileURLWithPath: $0) }, cellWidth: cellWidth)
+        try PNGFile.write(grid, to: gridURL, text: [("Software", TesseraVersion.string), ("Source", folder.path)],
+                          overwrite: overwrite)
+        print("denoising trace: \(stepCount) steps x \(frameCount) frames, \(grid.width)x\(grid.height) grid: \(gridURL.path)")
     }
 
     private func firstFrameWidth(_ url: URL) throws -> Int {

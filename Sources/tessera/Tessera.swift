@@ -23,6 +23,8 @@ struct Tessera: ParsableCommand {
             Encode.self,
             Frames.self,
             Inspect.self,
+            Diff.self,
+            View.self,
             Doctor.self,
             Embed.self,
         ]
