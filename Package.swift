@@ -100,7 +100,7 @@ let package = Package(
         // MARK: - Tests (one target per module, plus end-to-end tests of the built binary)
         .testTarget(name: "TesseraTensorTests", dependencies: ["TesseraTensor"]),
         .testTarget(name: "TesseraWeightsTests", dependencies: ["TesseraWeights"]),
-        .testTarget(name: "TesseraTextTests", dependencies: ["TesseraText"]),
+        .testTarget(name: "TesseraTextTests", dependencies: ["TesseraText", "TesseraWeights", "TesseraTensor"]),
         .testTarget(name: "TesseraTransformerTests", dependencies: ["TesseraTransformer", "TesseraWeights"]),
         .testTarget(name: "TesseraAutoencoderTests", dependencies: ["TesseraAutoencoder", "TesseraWeights"]),
         .testTarget(name: "TesseraSamplingTests", dependencies: ["TesseraSampling"]),
