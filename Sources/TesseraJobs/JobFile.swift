@@ -87,8 +87,9 @@ public struct JobFile: Sendable {
 
     /// Lines split on "\n" (a trailing "\r" removed), numbered from 1.
     static func lines(_ text: String) -> [(number: Int, text: String)] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { i, line in
-            (i + 1, line.hasSuffix("\r") ? String(line.dropLast()) : String(line))
+        // "\r\n" is one Character in Swift, so both separators are matched.
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated().map { i, line in
+            (i + 1, String(line))
         }
     }
 
@@ -200,7 +201,8 @@ public struct JobFile: Sendable {
         }
     }
 
-    static func line(_ node: Node) -> Int { (node.mark?.line ?? 0) + 1 }
+    /// Yams' marks are 1-based.
+    static func line(_ node: Node) -> Int { node.mark?.line ?? 1 }
 
     static func yamlLine(_ error: YamlError) -> Int {
         switch error {
