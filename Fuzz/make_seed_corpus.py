@@ -9,7 +9,7 @@ import os
 import struct
 import sys
 
-# scripts/fixtures/safetensors.py must not shadow the package (not on the path here, but be safe).
+# scripts/fixtures/safetensors_files.py must not shadow the package (not on the path here, but be safe).
 sys.path = [p for p in sys.path if not p.endswith("scripts/fixtures")]
 
 import torch  # noqa: E402

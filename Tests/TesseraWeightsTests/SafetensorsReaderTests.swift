@@ -1,6 +1,6 @@
 // Files written by Python's `safetensors` read back exactly as PyTorch reads them.
 //
-// Fixture: `python3 scripts/fixtures/safetensors.py` (safetensors 0.8.0, torch 2.13) wrote
+// Fixture: `python3 scripts/fixtures/safetensors_files.py` (safetensors 0.8.0, torch 2.13) wrote
 // Tests/Fixtures/safetensors/mixed.safetensors and mixed.json (the fp32 bit patterns of
 // `tensor.float()` for every float tensor, the values of the integer ones).
 

@@ -1,6 +1,6 @@
 // The writer: same bytes as Python's `safetensors`, round trips, atomic replacement.
 //
-// Fixture: `python3 scripts/fixtures/safetensors.py` wrote writer_reference.safetensors
+// Fixture: `python3 scripts/fixtures/safetensors_files.py` wrote writer_reference.safetensors
 // with `save_file` and writer_reference.json with the fp32 bit patterns of its tensors.
 
 import Foundation

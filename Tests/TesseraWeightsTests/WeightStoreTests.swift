@@ -1,7 +1,7 @@
 // Strict loading: every missing, unexpected, wrong-shape and wrong-dtype tensor is reported
 // at once, naming the file; scopes; sharded checkpoints.
 //
-// Sharded fixture: `python3 scripts/fixtures/safetensors.py` wrote
+// Sharded fixture: `python3 scripts/fixtures/safetensors_files.py` wrote
 // Tests/Fixtures/safetensors/sharded/ (index + two shards + expected.json).
 
 import Foundation
