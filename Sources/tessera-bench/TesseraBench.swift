@@ -19,6 +19,7 @@ struct TesseraBench: ParsableCommand {
             PipelineBenchmark.self,
             EmbedBenchmark.self,
             EncodeBenchmark.self,
+            BatchBenchmark.self,
         ]
     )
 }
