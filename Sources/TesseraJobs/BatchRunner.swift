@@ -60,6 +60,8 @@ public enum BatchEvent {
 public struct BatchSummary: Sendable {
     /// This shard's entries, by index.
     public var entries: [ManifestEntry]
+    /// This shard's items (entries may be fewer when the batch stopped early).
+    public var total: Int
     public var rendered: Int
     public var skipped: Int
     public var failures: [ManifestEntry] { entries.filter { $0.status == .failed } }
@@ -134,9 +136,9 @@ public final class BatchRunner {
                 try writeManifest(out)
                 throw error
             } catch let error as JobError {
-                if case .outputUnwritable = error {
+                if case .diskFull = error {
                     stopped = error.description
-                    for item in group where entries[item.index]?.status != .done {
+                    for item in group where entries[item.index] == nil {
                         events(.finished(record(item, status: .failed, error: error.description, resumed: false)))
                     }
                     try? writeManifest(out)
@@ -149,7 +151,7 @@ public final class BatchRunner {
         try writeManifest(out)
         let combined = try Manifest.combined(in: out)
         try? Gallery.write(Array(combined.values), to: out)
-        return BatchSummary(entries: mine.compactMap { entries[$0.index] }, rendered: rendered, skipped: skipped, stoppedBecause: stopped)
+        return BatchSummary(entries: mine.compactMap { entries[$0.index] }, total: mine.count, rendered: rendered, skipped: skipped, stoppedBecause: stopped)
     }
 
     // MARK: - Rendering
@@ -192,7 +194,7 @@ public final class BatchRunner {
             } catch {
                 let message = "\(error)"
                 events(.finished(record(item, status: .failed, error: message, resumed: false)))
-                if Self.isDiskFull(error) { throw JobError.outputUnwritable(path: out.path, reason: "the disk is full (\(message))") }
+                if Self.isDiskFull(error) { throw JobError.diskFull(path: out.path, reason: message) }
             }
         }
         return done

@@ -17,6 +17,8 @@ public enum JobError: Error, CustomStringConvertible, Equatable {
     case empty(path: String)
     /// The output folder cannot be created or written.
     case outputUnwritable(path: String, reason: String)
+    /// The disk holding the output folder is full; the batch stops, completed items are kept.
+    case diskFull(path: String, reason: String)
     /// `--shard` or the shard environment variables are malformed.
     case invalidShard(String)
     /// A manifest line cannot be read.
@@ -34,6 +36,8 @@ public enum JobError: Error, CustomStringConvertible, Equatable {
             return "\(path): no items (a .txt file needs one prompt per line; .jsonl one object per line; YAML a `jobs:` list)"
         case let .outputUnwritable(path, reason):
             return "cannot write to output folder \(path): \(reason); choose another -o or fix its permissions"
+        case let .diskFull(path, reason):
+            return "the disk holding \(path) is full (\(reason)); free some space and run the same command again: completed items are kept and skipped"
         case let .invalidShard(reason):
             return "invalid shard: \(reason)"
         case let .invalidManifest(path, line, reason):

@@ -117,8 +117,9 @@ struct Batch: ParsableCommand {
         display.finish()
         let failures = summary.failures
         let shardText = options.shard.count > 1 ? " (shard \(options.shard))" : ""
-        var text = "\(out.path)\(shardText): \(summary.entries.count) items, \(summary.done) done "
+        var text = "\(out.path)\(shardText): \(summary.total) items, \(summary.done) done "
             + "(\(summary.rendered) rendered, \(summary.skipped) already complete), \(failures.count) failed"
+        if summary.entries.count < summary.total { text += ", \(summary.total - summary.entries.count) not run" }
         if let stopped = summary.stoppedBecause { text += "; stopped: \(stopped)" }
         FileHandle.standardError.write(Data((text + "\n").utf8))
         for failure in failures {

@@ -250,6 +250,42 @@ final class BatchCommandTests: XCTestCase {
         XCTAssertTrue(html.contains("failed: \(job.path):10: invalid frames"), html)
     }
 
+    func testFullDiskStopsTheBatchWithCompletedItemsIntact() throws {
+        // A 200 KiB tmpfs fills after a few clips. Mounting needs root (CI containers often
+        // are); elsewhere the test is skipped.
+        let disk = folder.appendingPathComponent("disk")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        guard getuid() == 0, run("/bin/mount", ["-t", "tmpfs", "-o", "size=200k", "tmpfs", disk.path]) == 0 else {
+            throw XCTSkip("mounting a small tmpfs needs root")
+        }
+        defer { _ = run("/bin/umount", [disk.path]) }
+        let job = try file("jobs.yaml", Self.defaults + "jobs:\n" + (0..<12).map { "  - prompt \($0)\n" }.joined())
+        let out = disk.appendingPathComponent("out")
+        let result = try tessera(["batch", job.path, "-o", out.path])
+        XCTAssertEqual(result.status, 1, result.output)
+        XCTAssertTrue(result.output.contains("the disk holding \(out.path) is full"), result.output)
+        XCTAssertTrue(result.output.contains("not run"), result.output)
+        let entries = try manifest(out)
+        let done = entries.filter { $0.status == .done }
+        XCTAssertGreaterThan(done.count, 0)
+        XCTAssertLessThan(done.count, 12)
+        XCTAssertEqual(entries.filter { $0.status == .failed }.count, 1, "only the item being written when the disk filled failed")
+        for entry in done {
+            XCTAssertEqual(try ffprobeFrames(out.appendingPathComponent(entry.clip ?? "")), 9, entry.folder)
+        }
+        XCTAssertEqual(contents(out).filter { $0.contains(".partial-") }, [], "the half-written item was removed")
+    }
+
+    func run(_ tool: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     func testUnwritableOutputAndBadJobFileAreClearErrors() throws {
         let job = try file("p.txt", "a red ball\n")
         let blocker = try file("not-a-folder", "x")
