@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# `make demo` until the default model ships: shows the media path end to end.
+# `make demo`: renders prompts/examples.txt with the default model (models/tessera-shapes)
+# through `tessera batch`, with a contact sheet per clip. Until that model ships, it shows
+# the media path end to end instead:
 #   1. synthesises a short moving-gradient clip as numbered PNG frames (FFmpeg's `gradients`
 #      source, 33 frames of 256x256),
 #   2. encodes them with `tessera encode` (H.264/MP4, and a GIF with a per-clip palette),
@@ -16,6 +18,18 @@ if [ ! -x "$BIN" ]; then
   exit 1
 fi
 command -v ffmpeg >/dev/null || { echo "demo: ffmpeg is missing; run \`make setup\`." >&2; exit 1; }
+
+MODEL=models/tessera-shapes
+if [ -f "$MODEL/model_index.json" ]; then
+  "$BIN" batch prompts/examples.txt -o "$OUT/examples" --model "$MODEL"
+  for clip in "$OUT"/examples/*/; do
+    "$BIN" inspect "$clip" --contact-sheet "$clip/sheet.png" --columns 11 --overwrite > /dev/null
+  done
+  echo "demo: clips, frames and contact sheets in $OUT/examples/ (gallery: $OUT/examples/index.html)"
+  exit 0
+fi
+echo "demo: the default model ($MODEL) is not trained yet (see training/README.md);"
+echo "demo: showing the media path on a synthetic clip instead."
 
 mkdir -p "$DIR"
 # Frames go to a fresh folder next to the final one, renamed when complete.
