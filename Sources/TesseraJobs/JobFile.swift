@@ -34,8 +34,11 @@ public struct JobFile: Sendable {
     public static let defaultKeys = ["negative", "seed", "steps", "guidance", "shift", "sampler", "width", "height",
                                      "frames", "fps", "format"]
 
-    /// Reads and checks `url`. `baseSeed` (from `--seed`) overrides the file's.
-    public init(url: URL, baseSeed seedOverride: UInt64? = nil) throws {
+    /// Reads and checks `url`. `baseSeed` (from `--seed`) overrides the file's. `template`
+    /// and `format` give the settings of keys an item and `defaults:` leave out (`tessera
+    /// generate --prompt-file` passes its options here); its prompt and seed are ignored.
+    public init(url: URL, baseSeed seedOverride: UInt64? = nil, template: GenerationRequest = GenerationRequest(prompt: ""),
+                format: VideoFormat = .mp4) throws {
         self.url = url
         let path = url.path
         var isDirectory: ObjCBool = false
@@ -66,7 +69,7 @@ public struct JobFile: Sendable {
             throw JobError.unreadable(path: path, reason: "unknown job file type .\(url.pathExtension); use .txt, .jsonl or .yaml")
         }
         baseSeed = base ?? 0
-        items = try Self.items(from: entries, path: path, baseSeed: base ?? 0)
+        items = try Self.items(from: entries, path: path, baseSeed: base ?? 0, template: template, format: format)
         guard !items.isEmpty else { throw JobError.empty(path: path) }
     }
 
@@ -229,7 +232,8 @@ public struct JobFile: Sendable {
         }
     }
 
-    static func items(from entries: [JobEntry], path: String, baseSeed: UInt64) throws -> [BatchItem] {
+    static func items(from entries: [JobEntry], path: String, baseSeed: UInt64, template: GenerationRequest,
+                      format defaultFormat: VideoFormat) throws -> [BatchItem] {
         var items: [BatchItem] = []
         var ids: [String: Int] = [:]
         for entry in entries {
@@ -288,12 +292,13 @@ public struct JobFile: Sendable {
                     throw JobError.invalid(path: path, line: f.line, reason: "`seeds` lists a seed twice")
                 }
             }
-            var request = GenerationRequest(prompt: prompt)
+            var request = template
+            request.prompt = prompt
             var problems: [String] = []
-            request.negativePrompt = try string("negative")?.0 ?? ""
+            request.negativePrompt = try string("negative")?.0 ?? template.negativePrompt
             request.steps = try int("steps") ?? request.steps
             request.guidance = try number("guidance") ?? request.guidance
-            request.shift = try number("shift")
+            request.shift = try number("shift") ?? template.shift
             request.width = try int("width") ?? request.width
             request.height = try int("height") ?? request.height
             request.frames = try int("frames") ?? request.frames
@@ -303,7 +308,7 @@ public struct JobFile: Sendable {
                     problems.append("\(path):\(line): \(error)")
                 }
             }
-            var format = VideoFormat.mp4
+            var format = defaultFormat
             if let (name, line) = try string("format") {
                 if let f = VideoFormat(rawValue: name.lowercased()) { format = f } else {
                     problems.append("\(path):\(line): unknown format `\(name)`; use \(VideoFormat.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -100,6 +100,12 @@ struct Batch: ParsableCommand {
             out: out, model: model.map { URL(fileURLWithPath: $0) }, textEncoderDirectory: textEncoder.map { URL(fileURLWithPath: $0) },
             shard: try Shard.resolve(flag: shard, shards: shards), force: force, batchSize: batchSize,
             writeFrames: !noFrames, crf: crf, software: "tessera \(TesseraVersion.number)")
+        try Self.render(job: job, options: options, quiet: quiet)
+    }
+
+    /// Runs `job` with progress on standard error and a summary at the end; exits non-zero
+    /// when an item failed or the batch stopped. Also used by `generate --prompt-file`.
+    static func render(job: JobFile, options: BatchOptions, quiet: Bool) throws {
         let cancellation = Cancellation.shared
         cancellation.installSignalHandlers()
         let display = BatchProgress(quiet: quiet)
@@ -117,7 +123,7 @@ struct Batch: ParsableCommand {
         display.finish()
         let failures = summary.failures
         let shardText = options.shard.count > 1 ? " (shard \(options.shard))" : ""
-        var text = "\(out.path)\(shardText): \(summary.total) items, \(summary.done) done "
+        var text = "\(options.out.path)\(shardText): \(summary.total) items, \(summary.done) done "
             + "(\(summary.rendered) rendered, \(summary.skipped) already complete), \(failures.count) failed"
         if summary.entries.count < summary.total { text += ", \(summary.total - summary.entries.count) not run" }
         if let stopped = summary.stoppedBecause { text += "; stopped: \(stopped)" }

@@ -3,6 +3,7 @@
 
 import ArgumentParser
 import Foundation
+import TesseraJobs
 import TesseraMedia
 import TesseraPipeline
 import TesseraSampling
@@ -31,8 +32,11 @@ struct Generate: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The prompt.")
-    var prompt: String
+    @Argument(help: "The prompt (or --prompt-file).")
+    var prompt: String?
+
+    @Option(name: .customLong("prompt-file"), help: "Render every prompt of a file (.txt, .jsonl, .yaml) with these options, as `tessera batch` does (-o is the batch's folder).")
+    var promptFile: String?
 
     @Option(help: "Negative prompt (what guidance steers away from).")
     var negative: String = ""
@@ -100,6 +104,11 @@ struct Generate: ParsableCommand {
     func run() throws {
         try global.apply()
         guard let videoFormat = VideoFormat(rawValue: format.lowercased()) else { throw MediaError.unknownFormat(format) }
+        if let promptFile {
+            try runPromptFile(promptFile, format: videoFormat)
+            return
+        }
+        guard let prompt else { throw ValidationError("Give a prompt, or --prompt-file FILE.") }
         let request = GenerationRequest(
             prompt: prompt, negativePrompt: negative, seed: seed ?? UInt64.random(in: 0...UInt64(UInt32.max)),
             steps: steps, guidance: guidance, shift: shift, sampler: try sampler.map { try Sampler(name: $0) },
@@ -132,6 +141,27 @@ struct Generate: ParsableCommand {
             }
             throw error
         }
+    }
+}
+
+// MARK: - Prompt files
+
+extension Generate {
+    /// `--prompt-file`: every prompt of the file with this command's options as defaults,
+    /// seeds derived from --seed (else 0) as `tessera batch` derives them.
+    func runPromptFile(_ path: String, format: VideoFormat) throws {
+        guard prompt == nil else { throw ValidationError("Give a prompt or --prompt-file, not both.") }
+        guard noise == nil else { throw ValidationError("--noise applies to one clip; it cannot be used with --prompt-file.") }
+        let template = GenerationRequest(
+            prompt: "", negativePrompt: negative, steps: steps, guidance: guidance, shift: shift,
+            sampler: try sampler.map { try Sampler(name: $0) }, width: width, height: height, frames: frames, fps: fps)
+        let url = URL(fileURLWithPath: path)
+        let job = try JobFile(url: url, baseSeed: seed, template: template, format: format)
+        let options = BatchOptions(
+            out: URL(fileURLWithPath: output ?? "outputs/" + url.deletingPathExtension().lastPathComponent),
+            model: model.map { URL(fileURLWithPath: $0) }, textEncoderDirectory: textEncoder.map { URL(fileURLWithPath: $0) },
+            force: overwrite, writeFrames: !noFrames, crf: crf, software: "tessera \(TesseraVersion.number)")
+        try Batch.render(job: job, options: options, quiet: quiet)
     }
 }
 

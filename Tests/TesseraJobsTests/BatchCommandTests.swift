@@ -236,6 +236,21 @@ final class BatchCommandTests: XCTestCase {
         }
     }
 
+    func testGeneratePromptFileRendersEveryPromptWithItsOptions() throws {
+        let prompts = try file("prompts.txt", "# two prompts\na red ball\n\na blue cube\n")
+        let out = folder.appendingPathComponent("out")
+        let run = try tessera(["generate", "--prompt-file", prompts.path, "-o", out.path, "--width", "32", "--height", "48",
+                               "--frames", "5", "--steps", "1", "--guidance", "1", "--seed", "42", "--no-frames"])
+        XCTAssertEqual(run.status, 0, run.output)
+        let entries = try manifest(out)
+        XCTAssertEqual(entries.map(\.prompt), ["a red ball", "a blue cube"])
+        XCTAssertEqual(entries.map(\.seed), [SeedDerivation.seed(base: 42, identity: "index:0"), SeedDerivation.seed(base: 42, identity: "index:1")])
+        XCTAssertTrue(entries.allSatisfy { $0.width == 32 && $0.height == 48 && $0.frames == 5 && $0.steps == 1 && $0.status == .done })
+        let both = try tessera(["generate", "a prompt", "--prompt-file", prompts.path])
+        XCTAssertNotEqual(both.status, 0)
+        XCTAssertTrue(both.output.contains("Give a prompt or --prompt-file, not both."), both.output)
+    }
+
     func testFailingItemIsRecordedAndTheRestRun() throws {
         let job = try file("jobs.yaml", Self.defaults + "jobs:\n  - one\n  - prompt: two\n    frames: 10\n  - three\n")
         let out = folder.appendingPathComponent("out")
