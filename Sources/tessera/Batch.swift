@@ -158,6 +158,7 @@ final class BatchProgress {
         case let .plan(total, complete, invalid, toRender):
             self.total = total
             self.done = complete
+            self.failed = invalid
             self.toRender = toRender
             line("batch: \(total) items, \(complete) already complete, \(invalid) invalid, \(toRender) to render")
         case let .started(items):
@@ -187,7 +188,7 @@ final class BatchProgress {
         var text = "[\(done) done, \(failed) failed / \(total)]"
         if let renderStart, rendered > 0 {
             let perItem = Date().timeIntervalSince(renderStart) / Double(rendered)
-            let left = toRender - rendered - failed
+            let left = total - done - failed
             if left > 0 { text += String(format: " ETA %.0f s", perItem * Double(left)) }
         }
         return text
