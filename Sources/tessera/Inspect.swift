@@ -13,7 +13,9 @@ struct Inspect: ParsableCommand {
             parameters (a video's `comment` tag, a frame's `parameters` chunk), the other tags, and \
             a table with each frame's mean R, G, B, luma (BT.601) and mean absolute difference from \
             the previous frame (0-255 scale). --json prints the same as one JSON object. \
-            --contact-sheet writes a PNG grid of the frames with their numbers (from 0) drawn on them. \
+            --contact-sheet writes a PNG grid of the frames with their numbers (from 0) drawn on them; \
+            --every N keeps one frame in N, --range A:B a part of the clip, --scale or --cell-width \
+            sets the cell size, --label number|time|both what is drawn in each cell. \
             A second table gives clip metrics per frame: sharpness (variance of the 3x3 Laplacian of \
             luma), motion energy (mean squared luma difference from the previous frame) and flicker \
             (mean absolute RGB difference from the previous frame, as VBench's temporal flickering), \
@@ -24,7 +26,8 @@ struct Inspect: ParsableCommand {
             Examples:
               tessera inspect outputs/demo/clip.mp4 --contact-sheet outputs/demo/sheet.png --columns 8
               tessera inspect outputs/demo --json
-              tessera inspect outputs/demo --steps -o outputs/demo/steps.png
+              tessera inspect clip.mp4 --contact-sheet sheet.png --every 4 --range 0:32 --scale 0.5 --label both
+              tessera inspect outputs/demo --steps -o steps.png
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -44,13 +47,25 @@ struct Inspect: ParsableCommand {
     @Option(name: .customLong("cell-width"), help: "Contact sheet cell width in pixels (default: the frame width, at most 256).")
     var cellWidth: Int?
 
+    @Option(help: "Contact sheet: every Nth frame.")
+    var every: Int = 1
+
+    @Option(help: "Contact sheet: frames A:B (A included, B excluded; A: or :B), from 0.")
+    var range: String?
+
+    @Option(help: "Contact sheet cell size as a fraction of the frame size (instead of --cell-width).")
+    var scale: Double?
+
+    @Option(help: "Contact sheet labels: number, time (seconds) or both.")
+    var label: String = "number"
+
     @Flag(help: "Replace the contact sheet (or --steps grid) if it exists.")
     var overwrite = false
 
     @Flag(help: "Decode a `generate --trace` folder's trace.safetensors into a steps x frames grid PNG.")
     var steps = false
 
-    @Option(name: .shortAndLong, help: "With --steps: the grid PNG (default: OUTDIR/steps.png).")
+    @Option(name: .shortAndLong, help: "With --steps: the grid PNG (default: OUTDIR/trace/steps.png).")
     var output: String?
 
     @Option(help: "With --steps: the model folder whose VAE decodes the trace (default: the one recorded in it).")
@@ -68,6 +83,19 @@ struct Inspect: ParsableCommand {
             try runSteps()
             return
         }
+        guard every >= 1 else { throw ValidationError("--every must be at least 1 (got \(every)).") }
+        if let scale, !(scale > 0 && scale <= 4) { throw ValidationError("--scale must be above 0 and at most 4 (got \(scale)).") }
+        if scale != nil && cellWidth != nil { throw ValidationError("--scale and --cell-width cannot be used together.") }
+        guard let labelKind = ContactSheetLayout.Label(rawValue: label) else {
+            throw ValidationError("--label must be number, time or both (got \(label)).")
+        }
+        let frameRange = try range.map { text -> FrameRange in
+            guard let parsed = FrameRange(parsing: text) else {
+                throw ValidationError("--range must be A:B with 0 <= A < B, or A: or :B (got \(text)).")
+            }
+            return parsed
+        }
+        let layout = ContactSheetLayout(every: every, range: frameRange, label: labelKind)
         let sheetURL = contactSheet.map { URL(fileURLWithPath: $0) }
         if let sheetURL, !overwrite, FileManager.default.fileExists(atPath: sheetURL.path) {
             throw MediaError.outputExists(path: sheetURL.path)
@@ -77,11 +105,12 @@ struct Inspect: ParsableCommand {
         var thumbnailWidth: Int?
         if sheetURL != nil {
             let width = try firstFrameWidth(source)
-            thumbnailWidth = cellWidth ?? min(width, 256)
+            thumbnailWidth = cellWidth ?? scale.map { max(8, Int((Double(width) * $0).rounded())) } ?? min(width, 256)
         }
         let (report, thumbnails) = try ClipInspection.inspect(source, thumbnailWidth: thumbnailWidth)
         if let sheetURL {
-            let sheet = ContactSheet.render(thumbnails, columns: columns)
+            let fps = report.info.frameRateDenominator > 0 ? report.info.fps : nil
+            let sheet = try layout.render(thumbnails, fps: fps, columns: columns)
             try PNGFile.write(sheet, to: sheetURL, text: [("Software", TesseraVersion.string),
                                                           ("Source", report.path)], overwrite: overwrite)
         }
@@ -99,10 +128,15 @@ struct Inspect: ParsableCommand {
     /// `--steps`: the denoising trace of an output folder as a steps x frames grid.
     private func runSteps() throws {
         let folder = URL(fileURLWithPath: path)
-        let gridURL = output.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("steps.png")
+        // The default sits in a subfolder: a PNG at the top of an output folder would make
+        // `inspect`, `diff` and `view` take the folder for a frame sequence.
+        let gridURL = output.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("trace/steps.png")
         if !overwrite, FileManager.default.fileExists(atPath: gridURL.path) { throw MediaError.outputExists(path: gridURL.path) }
         let (grid, stepCount, frameCount) = try DenoisingTrace.grid(
             outputFolder: folder, model: model.map { URL(fileURLWithPath: $0) }, cellWidth: cellWidth)
+        if output == nil {
+            try FileManager.default.createDirectory(at: gridURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
         try PNGFile.write(grid, to: gridURL, text: [("Software", TesseraVersion.string), ("Source", folder.path)],
                           overwrite: overwrite)
         print("denoising trace: \(stepCount) steps x \(frameCount) frames, \(grid.width)x\(grid.height) grid: \(gridURL.path)")
