@@ -384,6 +384,38 @@ private func conv3dRowShift(
     }
 }
 
+/// Output columns x whose input column x·stride + shift lies inside [0, width): xLo...xHi
+/// (empty when xHi < xLo).
+@inline(__always)
+private func validColumns(shift: Int, stride sw: Int, width: Int, outW: Int) -> (Int, Int) {
+    let xLo = shift >= 0 ? 0 : (-shift + sw - 1) / sw
+    let xHiRaw = width - 1 - shift  // largest x·sw allowed
+    return (xLo, xHiRaw < 0 ? -1 : min(outW - 1, xHiRaw / sw))
+}
+
+/// One im2col row: out[x] = src[x·stride] for x in xLo...xHi, zeros elsewhere; all zeros
+/// when `src` is nil (an input row in the padding).
+@inline(__always)
+private func gatherRow(
+    into out: UnsafeMutablePointer<Float>, from src: UnsafePointer<Float>?, xLo: Int, xHi: Int, stride sw: Int, outW: Int
+) {
+    guard let src, xHi >= xLo else {
+        out.update(repeating: 0, count: outW)
+        return
+    }
+    if xLo > 0 { out.update(repeating: 0, count: xLo) }
+    if sw == 1 {
+        (out + xLo).update(from: src + xLo, count: xHi - xLo + 1)
+    } else {
+        var x = xLo
+        while x <= xHi {
+            out[x] = src[x * sw]
+            x += 1
+        }
+    }
+    if xHi < outW - 1 { (out + xHi + 1).update(repeating: 0, count: outW - 1 - xHi) }
+}
+
 /// Width-only im2col of `rows` input rows starting at `firstRow` (rows outside the plane are
 /// zeros): kw rows of rows·outW columns, `rowStride` apart, row b holding the inputs at
 /// x·strideW + b − padLeft.
@@ -396,28 +428,11 @@ private func unrollRows(
     for bb in 0..<g.kernelW {
         let row = dst + bb * rowStride
         let shift = bb - g.padLeft
-        let xLo = shift >= 0 ? 0 : (-shift + sw - 1) / sw
-        let xHiRaw = width - 1 - shift
-        let xHi = xHiRaw < 0 ? -1 : min(outW - 1, xHiRaw / sw)
+        let (xLo, xHi) = validColumns(shift: shift, stride: sw, width: width, outW: outW)
         for yy in 0..<rows {
-            let out = row + yy * outW
             let iy = firstRow + yy
-            if iy < 0 || iy >= height || xHi < xLo {
-                out.update(repeating: 0, count: outW)
-                continue
-            }
-            let src = plane + iy * width + shift
-            if xLo > 0 { out.update(repeating: 0, count: xLo) }
-            if sw == 1 {
-                (out + xLo).update(from: src + xLo, count: xHi - xLo + 1)
-            } else {
-                var x = xLo
-                while x <= xHi {
-                    out[x] = src[x * sw]
-                    x += 1
-                }
-            }
-            if xHi < outW - 1 { (out + xHi + 1).update(repeating: 0, count: outW - 1 - xHi) }
+            gatherRow(into: row + yy * outW, from: iy >= 0 && iy < height ? plane + iy * width + shift : nil,
+                      xLo: xLo, xHi: xHi, stride: sw, outW: outW)
         }
     }
 }
@@ -435,28 +450,11 @@ private func im2colPlane(
             let row = dst + (a * g.kernelW + bb) * ld
             // Output columns x whose input column x·sw + bb - padLeft lies inside [0, width).
             let shift = bb - g.padLeft
-            let xLo = shift >= 0 ? 0 : (-shift + sw - 1) / sw
-            let xHiRaw = width - 1 - shift  // largest x·sw allowed
-            let xHi = xHiRaw < 0 ? -1 : min(outW - 1, xHiRaw / sw)
+            let (xLo, xHi) = validColumns(shift: shift, stride: sw, width: width, outW: outW)
             for yy in 0..<rows {
-                let out = row + yy * outW
                 let iy = (y0 + yy) * sh + a - g.padTop
-                if iy < 0 || iy >= height || xHi < xLo {
-                    out.update(repeating: 0, count: outW)
-                    continue
-                }
-                let src = plane + iy * width + shift
-                if xLo > 0 { out.update(repeating: 0, count: xLo) }
-                if sw == 1 {
-                    (out + xLo).update(from: src + xLo, count: xHi - xLo + 1)
-                } else {
-                    var x = xLo
-                    while x <= xHi {
-                        out[x] = src[x * sw]
-                        x += 1
-                    }
-                }
-                if xHi < outW - 1 { (out + xHi + 1).update(repeating: 0, count: outW - 1 - xHi) }
+                gatherRow(into: row + yy * outW, from: iy >= 0 && iy < height ? plane + iy * width + shift : nil,
+                          xLo: xLo, xHi: xHi, stride: sw, outW: outW)
             }
         }
     }
