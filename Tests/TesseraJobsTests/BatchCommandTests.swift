@@ -1,6 +1,7 @@
 // `tessera batch` end to end with the tiny random model of Tests/Fixtures/wan_pipeline/model
 // (written by scripts/fixtures/wan_pipeline.py): shards, SIGKILL and resume, order
-// independence, failure isolation, unwritable output, merge and gallery.
+// independence, failure isolation, unwritable output, merge and gallery (played in headless
+// Chromium).
 
 import Foundation
 import TesseraJobs
@@ -299,6 +300,82 @@ final class BatchCommandTests: XCTestCase {
         guard (try? process.run()) != nil else { return -1 }
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    // MARK: - Gallery in a browser
+
+    /// Headless Chromium (installed by `make setup`), or `$CHROMIUM`.
+    static func chromium() -> String? {
+        if let path = ProcessInfo.processInfo.environment["CHROMIUM"] { return path }
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+        for name in ["chromium", "chromium-browser", "google-chrome"] {
+            for dir in dirs where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") { return "\(dir)/\(name)" }
+        }
+        return nil
+    }
+
+    /// The page's DOM after Chromium loaded it and ran its script (`--dump-dom`); virtual time
+    /// lets the videos load without a fixed wait.
+    func renderedDOM(_ page: URL, chromium: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        let profile = folder.appendingPathComponent("chromium-profile-\(UUID().uuidString)")
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
+                             "--virtual-time-budget=10000", "--dump-dom", page.absoluteString]
+        let dom = folder.appendingPathComponent("dom-\(UUID().uuidString).html")
+        FileManager.default.createFile(atPath: dom.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: dom)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // A guard against a hung browser, not a timing assertion.
+        let guardTimer = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: guardTimer)
+        process.waitUntilExit()
+        guardTimer.cancel()
+        XCTAssertEqual(process.terminationStatus, 0, "chromium --dump-dom \(page.path)")
+        return try String(contentsOf: dom, encoding: .utf8)
+    }
+
+    /// The value of `attribute` on the first element whose start tag begins with `tagStart`.
+    func attribute(_ attribute: String, of tagStart: String, in dom: String) -> String? {
+        guard let open = dom.range(of: tagStart), let close = dom[open.upperBound...].firstIndex(of: ">") else { return nil }
+        let tag = dom[open.lowerBound..<close]
+        guard let key = tag.range(of: " \(attribute)=\"") else { return nil }
+        return tag[key.upperBound...].split(separator: "\"", maxSplits: 1).first.map(String.init)
+    }
+
+    func testGalleryPlaysEveryClipInHeadlessChromium() throws {
+        guard let chromium = Self.chromium() else {
+            return XCTFail("chromium is not installed; the gallery test plays the clips in headless Chromium: run `make setup` (or set CHROMIUM)")
+        }
+        // MP4 (H.264) and WebM (VP9), the two formats the gallery shows as <video>.
+        let job = try file("jobs.yaml", "defaults:\n  width: 32\n  height: 32\n  frames: 5\n  steps: 1\n  guidance: 1\njobs:\n"
+            + "  - a red ball\n  - prompt: a blue cube\n    format: webm\n  - two circles orbiting\n")
+        let out = folder.appendingPathComponent("out")
+        let run = try tessera(["batch", job.path, "-o", out.path, "--no-frames", "--batch-size", "3"])
+        XCTAssertEqual(run.status, 0, run.output)
+        let entries = try manifest(out)
+        XCTAssertEqual(entries.map(\.status), [.done, .done, .done])
+        let page = out.appendingPathComponent("index.html")
+
+        let dom = try renderedDOM(page, chromium: chromium)
+        XCTAssertEqual(dom.components(separatedBy: "<video ").count - 1, 3, dom)
+        XCTAssertEqual(attribute("data-state", of: "<main ", in: dom), "settled", "every video loaded its metadata or failed:\n\(dom)")
+        XCTAssertEqual(attribute("data-ready", of: "<main ", in: dom), "3", dom)
+        XCTAssertEqual(attribute("data-errors", of: "<main ", in: dom), "0", dom)
+        for entry in entries {
+            XCTAssertEqual(attribute("data-state", of: "<figure id=\"item-\(entry.index)\"", in: dom), "ready", entry.folder)
+        }
+        XCTAssertFalse(dom.contains("<div class=\"error\">could not play"), dom)
+
+        // The check can fail: a clip cut short shows as an error, with a note for the user.
+        let broken = out.appendingPathComponent(entries[0].clip ?? "")
+        try Data(contentsOf: broken).prefix(300).write(to: broken)
+        let brokenDOM = try renderedDOM(page, chromium: chromium)
+        XCTAssertEqual(attribute("data-state", of: "<figure id=\"item-0\"", in: brokenDOM), "error", brokenDOM)
+        XCTAssertEqual(attribute("data-state", of: "<figure id=\"item-1\"", in: brokenDOM), "ready", brokenDOM)
+        XCTAssertEqual(attribute("data-errors", of: "<main ", in: brokenDOM), "1", brokenDOM)
+        XCTAssertTrue(brokenDOM.contains("<div class=\"error\">could not play \(entries[0].clip ?? "")"), brokenDOM)
     }
 
     func testUnwritableOutputAndBadJobFileAreClearErrors() throws {
