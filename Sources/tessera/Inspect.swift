@@ -21,13 +21,18 @@ struct Inspect: ParsableCommand {
             (mean absolute RGB difference from the previous frame, as VBench's temporal flickering), \
             with clip summaries (JSON: "metrics"). --steps reads a `generate --trace` output folder's \
             trace.safetensors, decodes each step's predicted clean latents with the model's VAE and \
-            writes a steps x frames grid (row = step, column = frame).
+            writes a steps x frames grid (row = step, column = frame). --latents reads a \
+            `generate --save-latents` folder's latents.safetensors (or that file) and draws each \
+            latent frame with the first three principal components over the latent channels as \
+            red, green and blue (1st-99th percentile to 0-255; latent frame t covers video frames \
+            4t-3 to 4t, frame 0 alone), --columns to a row, --cell-width pixels wide.
 
             Examples:
               tessera inspect outputs/demo/clip.mp4 --contact-sheet outputs/demo/sheet.png --columns 8
               tessera inspect outputs/demo --json
               tessera inspect clip.mp4 --contact-sheet sheet.png --every 4 --range 0:32 --scale 0.5 --label both
               tessera inspect outputs/demo --steps -o steps.png
+              tessera inspect outputs/demo --latents -o latents.png
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -65,7 +70,10 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Decode a `generate --trace` folder's trace.safetensors into a steps x frames grid PNG.")
     var steps = false
 
-    @Option(name: .shortAndLong, help: "With --steps: the grid PNG (default: OUTDIR/trace/steps.png).")
+    @Flag(help: "Draw a `generate --save-latents` folder's latents: first three principal components over channels as RGB.")
+    var latents = false
+
+    @Option(name: .shortAndLong, help: "With --steps or --latents: the PNG (default: OUTDIR/trace/steps.png, OUTDIR/latents/pca.png).")
     var output: String?
 
     @Option(help: "With --steps: the model folder whose VAE decodes the trace (default: the one recorded in it).")
@@ -79,8 +87,13 @@ struct Inspect: ParsableCommand {
         if let cellWidth, !(8...4096).contains(cellWidth) {
             throw ValidationError("--cell-width must be 8 to 4096 pixels (got \(cellWidth)).")
         }
+        if steps && latents { throw ValidationError("--steps and --latents cannot be used together.") }
         if steps {
             try runSteps()
+            return
+        }
+        if latents {
+            try runLatents()
             return
         }
         guard every >= 1 else { throw ValidationError("--every must be at least 1 (got \(every)).") }
@@ -140,6 +153,28 @@ struct Inspect: ParsableCommand {
         try PNGFile.write(grid, to: gridURL, text: [("Software", TesseraVersion.string), ("Source", folder.path)],
                           overwrite: overwrite)
         print("denoising trace: \(stepCount) steps x \(frameCount) frames, \(grid.width)x\(grid.height) grid: \(gridURL.path)")
+    }
+
+    /// `--latents`: a saved clip's latents as principal-component pictures.
+    private func runLatents() throws {
+        let (tensor, _, file) = try LatentsFile.load(URL(fileURLWithPath: path))
+        // Beside the file, or in a subfolder of an output folder (see runSteps).
+        let pictureURL = output.map { URL(fileURLWithPath: $0) }
+            ?? (file.lastPathComponent == LatentsFile.fileName
+                ? file.deletingLastPathComponent().appendingPathComponent("latents/pca.png")
+                : file.deletingPathExtension().appendingPathExtension("pca.png"))
+        if !overwrite, FileManager.default.fileExists(atPath: pictureURL.path) { throw MediaError.outputExists(path: pictureURL.path) }
+        let picture = LatentsFile.principalComponents(of: tensor, columns: columns, cellWidth: cellWidth)
+        if output == nil {
+            try FileManager.default.createDirectory(at: pictureURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
+        try PNGFile.write(picture.image, to: pictureURL, text: [("Software", TesseraVersion.string), ("Source", file.path)],
+                          overwrite: overwrite)
+        let shape = picture.shape
+        let shares = picture.analysis.explainedVarianceRatios.map { String(format: "%.1f%%", $0 * 100) }
+        print("latents: \(shape[0]) channels x \(shape[1]) frames of \(shape[3])x\(shape[2]); "
+              + "principal components 1-\(shares.count) (red, green, blue) explain \(shares.joined(separator: ", ")) of the variance; "
+              + "\(picture.image.width)x\(picture.image.height) picture: \(pictureURL.path)")
     }
 
     private func firstFrameWidth(_ url: URL) throws -> Int {

@@ -1,4 +1,4 @@
-// `tessera generate --trace --save-latents` then `tessera inspect OUTDIR --steps`, on the
+// `tessera generate --trace --save-latents` then `tessera inspect OUTDIR --steps` and `--latents`, on the
 // tiny fixture model (`python3 scripts/fixtures/wan_pipeline.py` -> Tests/Fixtures/wan_pipeline/model).
 
 import Foundation
@@ -33,7 +33,16 @@ final class TraceCommandTests: XCTestCase {
         XCTAssertNotEqual(again.status, 0, "an existing grid is not replaced without --overwrite")
         XCTAssertTrue(again.stderr.contains("--overwrite"), again.stderr)
 
-        // The grid does not change what `inspect OUTDIR` reads: still the clip, 9 frames.
+        // The saved latents as principal components: the fixture's VAE has 4 latent channels;
+        // 9 frames of 32x32 are 3 latent frames of 4x4, drawn 128 px wide.
+        let latents = try CLITestSupport.tessera(["inspect", out.path, "--latents"])
+        XCTAssertEqual(latents.status, 0, latents.stderr)
+        XCTAssertTrue(latents.stdout.contains("4 channels x 3 frames of 4x4"), latents.stdout)
+        let pca = try PNGFile.read(out.appendingPathComponent("latents/pca.png")).image
+        XCTAssertEqual(pca.width, 3 * 128 + 4 * 2)
+        XCTAssertEqual(pca.height, 128 + 2 * 2)
+
+        // The pictures do not change what `inspect OUTDIR` reads: still the clip, 9 frames.
         let report = try CLITestSupport.tessera(["inspect", out.path, "--json"])
         XCTAssertEqual(report.status, 0, report.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as! [String: Any]
