@@ -28,6 +28,9 @@ public final class TextToVideoPipeline: @unchecked Sendable {
     public let vae: WanVAE
     public let schedulerConfig: SchedulerConfig
     public let promptEncoder: (any PromptStateEncoder)?
+    /// Whether the clips of a batch decode side by side, one per thread (see `decodeClips`);
+    /// false decodes them one after another, each over every thread. Set before generating.
+    public var concurrentDecode = true
 
     /// Loads every component strictly (any missing, unexpected or wrong-shape tensor is an
     /// error listing them) and checks that they fit together.
@@ -251,30 +254,87 @@ public final class TextToVideoPipeline: @unchecked Sendable {
         precondition(latents.count == Tensor.count(of: batchShape))
         let denoiseSeconds = denoise.elapsed
 
-        // MARK: Decode, one clip at a time (memory stays that of one clip)
+        // MARK: Decode, each clip alone (memory that of one clip per decoding thread)
         let latentFrames = shape[2]
         let decode = StageClock(stage: .decode, total: n * latentFrames, progress: progress, cancellation: cancellation)
         try decode.begin()
+        let videos = try decodeClips(latents, shape: shape, count: n, clock: decode)  // (1, 3, T, H, W) each
         var clips: [GeneratedClip] = []
         let sorted = stepSeconds.sorted()
         for (item, r) in requests.enumerated() {
             let clipLatents = Tensor(shape: shape, data: Array(latents[(item * clipCount)..<((item + 1) * clipCount)]))
-            var stopped = false
-            let video = try vae.decode(clipLatents) { done, _ in
-                if !stopped, (try? decode.advance(to: item * latentFrames + done)) == nil { stopped = true }
-            }  // (1, 3, T, H, W) in [-1, 1]
-            if stopped || decode.isCancelled { throw PipelineError.cancelled(stage: ProgressEvent.Stage.decode.rawValue) }
             var resolved = r
             resolved.sampler = sampler
             resolved.shift = shift
             clips.append(GeneratedClip(
-                request: resolved, latents: clipLatents, video: video, frames: GeneratedClip.frames(from: video),
+                request: resolved, latents: clipLatents, video: videos[item], frames: GeneratedClip.frames(from: videos[item]),
                 seconds: [.denoise: denoiseSeconds], secondsPerStep: sorted.isEmpty ? 0 : sorted[sorted.count / 2],
                 promptTruncated: false))
         }
         let decodeSeconds = decode.elapsed
         for i in clips.indices { clips[i].seconds[.decode] = decodeSeconds }
         return clips
+    }
+}
+
+// MARK: - Decoding a batch
+
+extension TextToVideoPipeline {
+    /// Decodes the `count` clips of `latents` (N, z, F', h, w), each alone. With several clips
+    /// and `concurrentDecode`, clips decode side by side, one per thread, each single-threaded
+    /// inside: the decoder's small per-frame GEMMs and its norms, copies and upsampling keep
+    /// two threads on one clip far from busy, while two clips at once each keep a core busy.
+    /// The frames are the same either way (each clip is decoded by the same code).
+    func decodeClips(_ latents: [Float], shape: [Int], count n: Int, clock: StageClock) throws -> [Tensor] {
+        let clipCount = Tensor.count(of: shape)
+        func clip(_ item: Int) -> Tensor {
+            Tensor(shape: shape, data: Array(latents[(item * clipCount)..<((item + 1) * clipCount)]))
+        }
+        let cancelled = PipelineError.cancelled(stage: ProgressEvent.Stage.decode.rawValue)
+        guard concurrentDecode, n > 1, Threads.count > 1 else {
+            var videos: [Tensor] = []
+            let latentFrames = shape[2]
+            for item in 0..<n {
+                var stopped = false
+                videos.append(try vae.decode(clip(item)) { done, _ in
+                    if !stopped, (try? clock.advance(to: item * latentFrames + done)) == nil { stopped = true }
+                })
+                if stopped || clock.isCancelled { throw cancelled }
+            }
+            return videos
+        }
+        // Progress and results from the decoding threads go through one lock; a failure or a
+        // cancellation stops the clips not yet started.
+        let lock = NSLock()
+        var videos = [Tensor?](repeating: nil, count: n)
+        var framesDone = 0, stopped = false
+        var failure: Error? = nil
+        Threads.parallelFor(n, singleThreadedBLAS: true) { items in
+            for item in items {
+                lock.lock()
+                let skip = stopped || failure != nil
+                lock.unlock()
+                if skip { return }
+                do {
+                    let video = try vae.decode(clip(item)) { _, _ in
+                        lock.lock()
+                        defer { lock.unlock() }
+                        framesDone += 1
+                        if !stopped, (try? clock.advance(to: framesDone)) == nil { stopped = true }
+                    }
+                    lock.lock()
+                    videos[item] = video
+                    lock.unlock()
+                } catch {
+                    lock.lock()
+                    if failure == nil { failure = error }
+                    lock.unlock()
+                }
+            }
+        }
+        if let failure { throw failure }
+        if stopped || clock.isCancelled { throw cancelled }
+        return videos.map { $0! }
     }
 }
 

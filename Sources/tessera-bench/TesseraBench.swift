@@ -28,6 +28,9 @@ struct TesseraBench: ParsableCommand {
 struct All: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run every benchmark with its defaults.")
 
+    @Option(name: .customLong("batch-size"), help: "Clips per transformer batch in the batch benchmark.")
+    var batchSize = 4
+
     func run() throws {
         // One line per benchmark, in the order of `TesseraBench.subcommands`.
         let benchmarks: [ParsableCommand.Type] = [
@@ -39,10 +42,11 @@ struct All: ParsableCommand {
             PipelineBenchmark.self,
             EmbedBenchmark.self,
             EncodeBenchmark.self,
+            BatchBenchmark.self,
         ]
         for benchmark in benchmarks {
             print("== \(benchmark.configuration.commandName ?? "\(benchmark)")")
-            var command = try benchmark.parseAsRoot([])
+            var command = try benchmark.parseAsRoot(benchmark == BatchBenchmark.self ? ["--batch-size", "\(batchSize)"] : [])
             try command.run()
             print()
         }

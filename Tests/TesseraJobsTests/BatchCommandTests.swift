@@ -323,7 +323,7 @@ final class BatchCommandTests: XCTestCase {
         process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
                              "--virtual-time-budget=10000", "--dump-dom", page.absoluteString]
         let dom = folder.appendingPathComponent("dom-\(UUID().uuidString).html")
-        FileManager.default.createFile(atPath: dom.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: dom.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: dom)
         process.standardError = FileHandle.nullDevice
         try process.run()
