@@ -30,9 +30,7 @@ func channelRMSNorm(
     // Columns are independent: split them into cache-sized blocks across threads.
     let block = 1024
     let blocksPerBatch = (spatial + block - 1) / block
-    Threads.parallelFor(batch * blocksPerBatch) { range in
-        let inverse = UnsafeMutablePointer<Float>.allocate(capacity: block)
-        defer { inverse.deallocate() }
+    Threads.parallelFor(batch * blocksPerBatch, scratch: block) { range, inverse in
         for item in range {
             let b = item / blocksPerBatch
             let s0 = (item % blocksPerBatch) * block

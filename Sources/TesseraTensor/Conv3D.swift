@@ -256,6 +256,64 @@ private func fillBias(_ c: UnsafeMutablePointer<Float>, rows: Int, columns: Int,
     }
 }
 
+/// Tiles of output rows shared by the two unrolling paths: as many rows per tile as the byte
+/// budget allows, enough tiles to keep every thread busy, one unroll buffer per thread.
+private struct OutputRowTiles {
+    let batch: Int, outT: Int, outH: Int, outW: Int
+    let rowsPerTile: Int
+    let tilesPerBatch: Int
+
+    /// `bytesPerRow`: unrolled input per output row; `haloRows`: rows every tile unrolls on
+    /// top of its own (kernel height − 1 for the row-shift path).
+    init(batch: Int, outT: Int, outH: Int, outW: Int, bytesPerRow: Int, haloRows: Int) {
+        self.batch = batch
+        self.outT = outT
+        self.outH = outH
+        self.outW = outW
+        var rows = max(1, conv3dTileBudgetBytes / bytesPerRow - haloRows)
+        let tilesWanted = batch * outH >= Threads.count ? Threads.count : 1
+        let perBatch = max(1, (tilesWanted + batch - 1) / batch)
+        rows = min(rows, max(1, (outH + perBatch - 1) / perBatch))
+        rowsPerTile = rows
+        tilesPerBatch = (outH + rows - 1) / rows
+    }
+
+    /// For each tile across the thread pool: `unroll(b, y0, rows, buffer)` fills the thread's
+    /// buffer (`bufferCount` floats) from sample b's output rows y0 ..< y0 + rows; then, for
+    /// each output frame, its (Cout, rows·outW) block of `output` (row stride outT·outH·outW)
+    /// is set to the bias and `gemm(c, n, r, skipped, buffer)` accumulates into it, `r` being
+    /// the first real input frame read and `skipped` the taps on the `zeros` padding frames
+    /// (frames whose taps all fall on padding keep the bias alone).
+    func run(
+        geometry g: Conv3DGeometry, zeros: Int, bias: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, bufferCount: Int,
+        unroll: (_ b: Int, _ y0: Int, _ rows: Int, _ buffer: UnsafeMutablePointer<Float>) -> Void,
+        gemm: (_ c: UnsafeMutablePointer<Float>, _ n: Int, _ r: Int, _ skipped: Int, _ buffer: UnsafePointer<Float>) -> Void
+    ) {
+        let outPlane = outH * outW
+        let ldc = outT * outPlane
+        let outBatchStride = g.outChannels * ldc
+        Threads.parallelFor(batch * tilesPerBatch, singleThreadedBLAS: true, scratch: bufferCount) { range, buffer in
+            for tile in range {
+                let b = tile / tilesPerBatch
+                let y0 = (tile % tilesPerBatch) * rowsPerTile
+                let rows = min(rowsPerTile, outH - y0)
+                let n = rows * outW
+                unroll(b, y0, rows, buffer)
+                let c0 = output + b * outBatchStride + y0 * outW
+                for to in 0..<outT {
+                    let c = c0 + to * outPlane
+                    fillBias(c, rows: g.outChannels, columns: n, ld: ldc, bias: bias)
+                    let firstPadded = to * g.strideT
+                    let skipped = max(0, zeros - firstPadded)  // taps on zero padding
+                    if skipped >= g.kernelT { continue }
+                    gemm(c, n, firstPadded + skipped - zeros, skipped, buffer)
+                }
+            }
+        }
+    }
+}
+
 /// General case: tiles of output rows, spatial im2col per input frame, one GEMM per output frame.
 private func conv3dTiled(
     source: FrameSource, batch: Int, height: Int, width: Int, zeros: Int,
@@ -266,30 +324,16 @@ private func conv3dTiled(
     // Real frames that some output frame reads.
     let lastPadded = (outT - 1) * g.strideT + g.kernelT - 1
     let realUsed = max(0, min(source.realFrames, lastPadded - zeros + 1))
-    let threads = Threads.count
-
-    // Rows per tile: within the byte budget, and enough tiles to keep every thread busy.
     let bytesPerRow = max(1, realUsed) * tapDepth * outW * MemoryLayout<Float>.size
-    var rowsPerTile = max(1, conv3dTileBudgetBytes / bytesPerRow)
-    let tilesWanted = batch * outH >= threads ? threads : 1
-    let perBatch = max(1, (tilesWanted + batch - 1) / batch)
-    rowsPerTile = min(rowsPerTile, max(1, (outH + perBatch - 1) / perBatch))
-    let tilesPerBatch = (outH + rowsPerTile - 1) / rowsPerTile
-    let tiles = batch * tilesPerBatch
-    let outPlane = outH * outW
-    let ldc = outT * outPlane
-    let outBatchStride = g.outChannels * ldc
-    let bufferCount = max(1, realUsed) * tapDepth * rowsPerTile * outW
+    let tiles = OutputRowTiles(batch: batch, outT: outT, outH: outH, outW: outW, bytesPerRow: bytesPerRow, haloRows: 0)
+    let ldc = outT * outH * outW
 
-    Threads.parallelFor(tiles, singleThreadedBLAS: true) { range in
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: bufferCount)
-        defer { buffer.deallocate() }
-        for tile in range {
-            let b = tile / tilesPerBatch
-            let y0 = (tile % tilesPerBatch) * rowsPerTile
-            let rows = min(rowsPerTile, outH - y0)
+    tiles.run(
+        geometry: g, zeros: zeros, bias: bias, output: output,
+        bufferCount: max(1, realUsed) * tapDepth * tiles.rowsPerTile * outW,
+        unroll: { b, y0, rows, buffer in
+            // Every real frame this tile reads: rows (frame, ci, a, b) of n columns.
             let n = rows * outW
-            // Unroll every real frame this tile reads: rows (frame, ci, a, b) of n columns.
             for r in 0..<realUsed {
                 for ci in 0..<g.inChannels {
                     im2colPlane(
@@ -298,22 +342,14 @@ private func conv3dTiled(
                         into: buffer + (r * g.inChannels + ci) * g.kernelH * g.kernelW * n, ld: n)
                 }
             }
-            let c0 = output + b * outBatchStride + y0 * outW
-            for to in 0..<outT {
-                let c = c0 + to * outPlane
-                fillBias(c, rows: g.outChannels, columns: n, ld: ldc, bias: bias)
-                let firstPadded = to * g.strideT
-                let skipped = max(0, zeros - firstPadded)  // taps on zero padding
-                if skipped >= g.kernelT { continue }
-                let r = firstPadded + skipped - zeros
-                BLAS.sgemm(
-                    m: g.outChannels, n: n, k: (g.kernelT - skipped) * tapDepth,
-                    a: packed + skipped * tapDepth, lda: g.packedDepth,
-                    b: buffer + r * tapDepth * n, ldb: n,
-                    beta: 1, c: c, ldc: ldc)
-            }
-        }
-    }
+        },
+        gemm: { c, n, r, skipped, buffer in
+            BLAS.sgemm(
+                m: g.outChannels, n: n, k: (g.kernelT - skipped) * tapDepth,
+                a: packed + skipped * tapDepth, lda: g.packedDepth,
+                b: buffer + r * tapDepth * n, ldb: n,
+                beta: 1, c: c, ldc: ldc)
+        })
 }
 
 /// Stride 1 in height: each input plane is unrolled in width only (kw shifted copies of the
@@ -329,32 +365,19 @@ private func conv3dRowShift(
     let (kt, kh, kw, cin) = (g.kernelT, g.kernelH, g.kernelW, g.inChannels)
     let lastPadded = (outT - 1) * g.strideT + kt - 1
     let realUsed = max(0, min(source.realFrames, lastPadded - zeros + 1))
-    let threads = Threads.count
     let rowsDepth = cin * kw                 // buffer rows per frame
     let gemmDepth = kt * rowsDepth           // K of one GEMM (one kernel row a)
 
-    // Output rows per tile: within the byte budget (halo included), enough tiles for every thread.
+    // Output rows per tile: within the byte budget (halo included).
     let bytesPerRow = max(1, realUsed) * rowsDepth * outW * MemoryLayout<Float>.size
-    var rowsPerTile = max(1, conv3dTileBudgetBytes / bytesPerRow - (kh - 1))
-    let tilesWanted = batch * outH >= threads ? threads : 1
-    let perBatch = max(1, (tilesWanted + batch - 1) / batch)
-    rowsPerTile = min(rowsPerTile, max(1, (outH + perBatch - 1) / perBatch))
-    let tilesPerBatch = (outH + rowsPerTile - 1) / rowsPerTile
-    let tiles = batch * tilesPerBatch
-    let outPlane = outH * outW
-    let ldc = outT * outPlane
-    let outBatchStride = g.outChannels * ldc
-    let rowStride = (rowsPerTile + kh - 1) * outW
-    let bufferCount = max(1, realUsed) * rowsDepth * rowStride
+    let tiles = OutputRowTiles(batch: batch, outT: outT, outH: outH, outW: outW, bytesPerRow: bytesPerRow, haloRows: kh - 1)
+    let ldc = outT * outH * outW
+    let rowStride = (tiles.rowsPerTile + kh - 1) * outW
 
-    Threads.parallelFor(tiles, singleThreadedBLAS: true) { range in
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: bufferCount)
-        defer { buffer.deallocate() }
-        for tile in range {
-            let b = tile / tilesPerBatch
-            let y0 = (tile % tilesPerBatch) * rowsPerTile
-            let rows = min(rowsPerTile, outH - y0)
-            let n = rows * outW
+    tiles.run(
+        geometry: g, zeros: zeros, bias: bias, output: output,
+        bufferCount: max(1, realUsed) * rowsDepth * rowStride,
+        unroll: { b, y0, rows, buffer in
             // Input rows y0 − padTop ..< y0 − padTop + rows + kh − 1, unrolled in width.
             for r in 0..<realUsed {
                 for ci in 0..<cin {
@@ -364,24 +387,16 @@ private func conv3dRowShift(
                         into: buffer + (r * cin + ci) * kw * rowStride, rowStride: rowStride)
                 }
             }
-            let c0 = output + b * outBatchStride + y0 * outW
-            for to in 0..<outT {
-                let c = c0 + to * outPlane
-                fillBias(c, rows: g.outChannels, columns: n, ld: ldc, bias: bias)
-                let firstPadded = to * g.strideT
-                let skipped = max(0, zeros - firstPadded)  // taps on zero padding
-                if skipped >= kt { continue }
-                let r = firstPadded + skipped - zeros
-                for a in 0..<kh {
-                    BLAS.sgemm(
-                        m: g.outChannels, n: n, k: (kt - skipped) * rowsDepth,
-                        a: packed + a * gemmDepth + skipped * rowsDepth, lda: g.packedDepth,
-                        b: buffer + r * rowsDepth * rowStride + a * outW, ldb: rowStride,
-                        beta: 1, c: c, ldc: ldc)
-                }
+        },
+        gemm: { c, n, r, skipped, buffer in
+            for a in 0..<kh {
+                BLAS.sgemm(
+                    m: g.outChannels, n: n, k: (kt - skipped) * rowsDepth,
+                    a: packed + a * gemmDepth + skipped * rowsDepth, lda: g.packedDepth,
+                    b: buffer + r * rowsDepth * rowStride + a * outW, ldb: rowStride,
+                    beta: 1, c: c, ldc: ldc)
             }
-        }
-    }
+        })
 }
 
 /// Output columns x whose input column x·stride + shift lies inside [0, width): xLo...xHi

@@ -69,6 +69,19 @@ public enum Threads {
         if !ran { body(0..<n) }
     }
 
+    /// `parallelFor` with a scratch buffer of `scratch` floats for each chunk (allocated once
+    /// per chunk, uninitialised), for kernels that need per-thread working memory.
+    public static func parallelFor(
+        _ n: Int, grain: Int = 1, singleThreadedBLAS: Bool = false, scratch: Int,
+        _ body: (Range<Int>, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        parallelFor(n, grain: grain, singleThreadedBLAS: singleThreadedBLAS) { range in
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch))
+            defer { buffer.deallocate() }
+            body(range, buffer)
+        }
+    }
+
     /// The p-th of `chunks` near-equal contiguous ranges of 0..<n.
     @inline(__always)
     static func chunkRange(_ p: Int, of chunks: Int, n: Int) -> Range<Int> {
