@@ -41,9 +41,7 @@ public struct DPMSolverMultistepScheduler: Scheduler {
         if config.className != "DPMSolverMultistepScheduler" { config.algorithmType = nil; config.solverType = nil }
         try config.checkCommonOptions()
         try UniPCMultistepScheduler.checkFlowOptions(config)
-        if let a = config.algorithmType, a != "dpmsolver++" {
-            throw SchedulerError.unsupported(key: "algorithm_type", value: a, hint: "use \"dpmsolver++\"")
-        }
+        try SchedulerError.require("algorithm_type", config.algorithmType, is: "dpmsolver++", hint: "use \"dpmsolver++\"")
         let order = config.solverOrder ?? 2
         guard (1...2).contains(order) else {
             throw SchedulerError.unsupported(

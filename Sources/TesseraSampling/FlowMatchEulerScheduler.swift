@@ -36,13 +36,9 @@ public struct FlowMatchEulerScheduler: Scheduler {
     ///   - shift: overrides the config's shift (`--shift`); `nil` keeps `config.modelShift`.
     public init(config: SchedulerConfig, shift: Double? = nil) throws {
         try config.checkCommonOptions()
-        if config.invertSigmas == true {
-            throw SchedulerError.unsupported(key: "invert_sigmas", value: "true", hint: "set it to false")
-        }
-        if config.stochasticSampling == true {
-            throw SchedulerError.unsupported(
-                key: "stochastic_sampling", value: "true", hint: "Tessera's Euler sampler is deterministic; set it to false")
-        }
+        try SchedulerError.require("invert_sigmas", config.invertSigmas, isNot: true, hint: "set it to false")
+        try SchedulerError.require(
+            "stochastic_sampling", config.stochasticSampling, isNot: true, hint: "Tessera's Euler sampler is deterministic; set it to false")
         let shift = shift ?? config.modelShift
         guard shift > 0, shift.isFinite else {
             throw SchedulerError.outOfRange(key: "shift", value: "\(shift)", expected: "a positive number")

@@ -26,3 +26,17 @@ public enum SchedulerError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+// MARK: - Option checks
+
+extension SchedulerError {
+    /// Throws `unsupported` when a string option is set to anything but `expected` (unset passes).
+    static func require(_ key: String, _ value: String?, is expected: String, hint: String) throws {
+        if let value, value != expected { throw unsupported(key: key, value: value, hint: hint) }
+    }
+
+    /// Throws `unsupported` when a flag is set to `forbidden` (unset passes).
+    static func require(_ key: String, _ flag: Bool?, isNot forbidden: Bool, hint: String) throws {
+        if flag == forbidden { throw unsupported(key: key, value: "\(forbidden)", hint: hint) }
+    }
+}

@@ -47,20 +47,14 @@ public struct UniPCMultistepScheduler: Scheduler {
         if config.className != "UniPCMultistepScheduler" { config.solverType = nil }
         try config.checkCommonOptions()
         try Self.checkFlowOptions(config)
-        if let type = config.solverType, type != "bh2" {
-            throw SchedulerError.unsupported(
-                key: "solver_type", value: type,
-                hint: "use \"bh2\" (with flow sigmas and a zero final sigma, \"bh1\" gives NaN at the last step in diffusers too)")
-        }
-        if config.predictX0 == false {
-            throw SchedulerError.unsupported(
-                key: "predict_x0", value: "false", hint: "flow_prediction needs data prediction; set it to true")
-        }
-        if config.lowerOrderFinal == false {
-            throw SchedulerError.unsupported(
-                key: "lower_order_final", value: "false",
-                hint: "set it to true (with a zero final sigma the last high-order step divides by zero, in diffusers too)")
-        }
+        try SchedulerError.require(
+            "solver_type", config.solverType, is: "bh2",
+            hint: "use \"bh2\" (with flow sigmas and a zero final sigma, \"bh1\" gives NaN at the last step in diffusers too)")
+        try SchedulerError.require(
+            "predict_x0", config.predictX0, isNot: false, hint: "flow_prediction needs data prediction; set it to true")
+        try SchedulerError.require(
+            "lower_order_final", config.lowerOrderFinal, isNot: false,
+            hint: "set it to true (with a zero final sigma the last high-order step divides by zero, in diffusers too)")
         let order = config.solverOrder ?? 2
         guard (1...4).contains(order) else {
             throw SchedulerError.outOfRange(key: "solver_order", value: "\(order)", expected: "1 to 4")
@@ -85,18 +79,12 @@ public struct UniPCMultistepScheduler: Scheduler {
                 key: "use_flow_sigmas", value: "\(config.useFlowSigmas ?? false)",
                 hint: "Tessera runs flow-matching models (Wan); set it to true")
         }
-        if let p = config.predictionType, p != "flow_prediction" {
-            throw SchedulerError.unsupported(key: "prediction_type", value: p, hint: "use \"flow_prediction\"")
-        }
-        if let f = config.finalSigmasType, f != "zero" {
-            throw SchedulerError.unsupported(
-                key: "final_sigmas_type", value: f,
-                hint: "use \"zero\" (flow sampling ends at sigma 0; \"sigma_min\" gives a zero step size)")
-        }
-        if config.thresholding == true {
-            throw SchedulerError.unsupported(
-                key: "thresholding", value: "true", hint: "dynamic thresholding is for pixel-space models; set it to false")
-        }
+        try SchedulerError.require("prediction_type", config.predictionType, is: "flow_prediction", hint: "use \"flow_prediction\"")
+        try SchedulerError.require(
+            "final_sigmas_type", config.finalSigmasType, is: "zero",
+            hint: "use \"zero\" (flow sampling ends at sigma 0; \"sigma_min\" gives a zero step size)")
+        try SchedulerError.require(
+            "thresholding", config.thresholding, isNot: true, hint: "dynamic thresholding is for pixel-space models; set it to false")
     }
 
     // MARK: - Schedule
