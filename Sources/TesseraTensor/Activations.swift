@@ -18,20 +18,12 @@ public func gelu(
         let xs = x + range.lowerBound, ys = y + range.lowerBound
         switch approximation {
         case .tanh:
-            // tanh(u) = 1 − 2 / (e^{2u} + 1): fastExp's inf and 0 at the ends give ±1.
-            @inline(__always) func geluTanh(_ v: Float) -> Float {
-                let u = 0.7978845608028654 * (v + 0.044715 * v * v * v)
-                return 0.5 * v * (2 - 2 / (fastExp(2 * u) + 1))
-            }
             if isSameBuffer(xs, ys) {
                 for i in 0..<range.count { ys[i] = geluTanh(ys[i]) }
             } else {
                 for i in 0..<range.count { ys[i] = geluTanh(xs[i]) }
             }
         case .erf:
-            @inline(__always) func geluErf(_ v: Float) -> Float {
-                0.5 * v * (1 + fastErf(v * 0.70710678118654752))
-            }
             if isSameBuffer(xs, ys) {
                 for i in 0..<range.count { ys[i] = geluErf(ys[i]) }
             } else {
@@ -39,6 +31,39 @@ public func gelu(
             }
         }
     }
+}
+
+/// x ← gelu(x + bias) over (rows, width) floats in place, `bias` (width) being the bias of the
+/// linear layer that produced x (one pass instead of a bias pass and a GELU pass).
+public func gelu(
+    _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>,
+    approximation: GELUApproximation
+) {
+    Threads.parallelFor(rows, grain: max(1, (1 << 14) / max(width, 1))) { range in
+        for r in range {
+            let row = x + r * width
+            switch approximation {
+            case .tanh: for i in 0..<width { row[i] = geluTanh(row[i] + bias[i]) }
+            case .erf: for i in 0..<width { row[i] = geluErf(row[i] + bias[i]) }
+            }
+        }
+    }
+}
+
+/// GELU, tanh approximation: 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³), written as
+/// x·σ(2u) = x / (1 + e^(−2u)): one division and no select, so loops over it vectorise well
+/// (3-4x faster than the 1 − 2/(e^(2u) + 1) form on Wan's feed-forward activations). fastExp's
+/// +inf and 0 at the ends give −0 and x.
+@inline(__always)
+func geluTanh(_ x: Float) -> Float {
+    let u = 0.797_884_560_802_865_4 * (x + 0.044_715 * x * x * x)
+    return x / (1 + fastExp(-2 * u))
+}
+
+/// GELU, exact form with `fastErf`: 0.5·x·(1 + erf(x/√2)).
+@inline(__always)
+func geluErf(_ x: Float) -> Float {
+    0.5 * x * (1 + fastErf(x * 0.70710678118654752))
 }
 
 /// SiLU (swish) over `count` floats: y = x · sigmoid(x) = x / (1 + e^{−x}); x and y may alias.

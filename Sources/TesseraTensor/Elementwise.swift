@@ -44,7 +44,8 @@ public func addBias(_ x: UnsafeMutablePointer<Float>, rows: Int, dim: Int, bias:
 }
 
 /// AdaLN modulation, in place: x = x · (1 + scale) + shift, as Wan's
-/// `norm1(hidden_states) * (1 + scale_msa) + shift_msa`.
+/// `norm1(hidden_states) * (1 + scale_msa) + shift_msa` (`layerNorm(modulation:)` fuses it
+/// with the norm).
 ///
 /// x is (batch, length, dim); scale and shift are (batch, dim), broadcast over length
 /// (pass `perTokenStride: dim` with (batch, length, dim) tables for per-token modulation).
@@ -58,30 +59,40 @@ public func modulate(
     Threads.parallelFor(batch * length, grain: max(1, 16_384 / max(dim, 1))) { range in
         for row in range {
             let b = row / length, l = row % length
-            let s = scale + b * scaleStride + l * perTokenStride
-            let t = shift + b * shiftStride + l * perTokenStride
-            let v = x + row * dim
-            for j in 0..<dim { v[j] = v[j] * (1 + s[j]) + t[j] }
+            modulateRow(x + row * dim, dim, scale: scale + b * scaleStride + l * perTokenStride,
+                        shift: shift + b * shiftStride + l * perTokenStride)
         }
     }
 }
 
-/// Gated residual, in place: residual = residual + x · gate, as Wan's
-/// `hidden_states + attn_output * gate_msa`.
+/// v = v · (1 + scale) + shift over one row of `dim` values.
+@inline(__always)
+func modulateRow(_ v: UnsafeMutablePointer<Float>, _ dim: Int, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
+    for j in 0..<dim { v[j] = v[j] * (1 + scale[j]) + shift[j] }
+}
+
+/// Residual update, in place: residual = residual + (x + bias) · gate, as Wan's
+/// `hidden_states + attn_output * gate_msa`, `bias` (dim) being the bias of the projection
+/// that produced x (added here rather than after its GEMM). Without `gate`:
+/// residual + x + bias; without `bias`: residual + x · gate.
 ///
 /// residual and x are (batch, length, dim); gate is (batch, dim) with `gateStride` between
 /// batches, broadcast over length (or per token with `perTokenStride: dim`).
-public func addGated(
+public func addResidual(
     _ residual: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
-    batch: Int, length: Int, dim: Int,
-    gate: UnsafePointer<Float>, gateStride: Int, perTokenStride: Int = 0
+    batch: Int, length: Int, dim: Int, bias: UnsafePointer<Float>? = nil,
+    gate: UnsafePointer<Float>? = nil, gateStride: Int = 0, perTokenStride: Int = 0
 ) {
     Threads.parallelFor(batch * length, grain: max(1, 16_384 / max(dim, 1))) { range in
         for row in range {
-            let b = row / length, l = row % length
-            let g = gate + b * gateStride + l * perTokenStride
             let r = residual + row * dim, v = x + row * dim
-            for j in 0..<dim { r[j] += v[j] * g[j] }
+            let g = gate.map { $0 + (row / length) * gateStride + (row % length) * perTokenStride }
+            switch (bias, g) {
+            case let (b?, g?): for j in 0..<dim { r[j] += (v[j] + b[j]) * g[j] }
+            case let (b?, nil): for j in 0..<dim { r[j] += v[j] + b[j] }
+            case let (nil, g?): for j in 0..<dim { r[j] += v[j] * g[j] }
+            case (nil, nil): for j in 0..<dim { r[j] += v[j] }
+            }
         }
     }
 }

@@ -1,14 +1,34 @@
 // Layer norm and RMS norm over the last dimension.
 
+/// AdaLN modulation applied right after a norm: y ← y · (1 + scale) + shift, as Wan's
+/// `norm1(hidden_states) * (1 + scale_msa) + shift_msa`.
+///
+/// `scale` and `shift` point to (groups, dim) rows `stride` elements apart: group g serves rows
+/// g·rowsPerGroup ..< (g+1)·rowsPerGroup of the normalised tensor (one group per sample, so
+/// rows of a packed (B, 6, dim) table can be used directly).
+public struct NormModulation {
+    public var scale: UnsafePointer<Float>
+    public var shift: UnsafePointer<Float>
+    public var stride: Int
+    public var rowsPerGroup: Int
+    public init(scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, stride: Int, rowsPerGroup: Int) {
+        self.scale = scale
+        self.shift = shift
+        self.stride = stride
+        self.rowsPerGroup = rowsPerGroup
+    }
+}
+
 /// Layer normalisation as `torch.nn.functional.layer_norm` over the last dimension:
 /// y = (x − mean) / sqrt(var + eps) · weight + bias, biased variance, statistics in fp32
-/// (two passes, so large means do not cancel).
+/// (two passes, so large means do not cancel), then `modulation` when given.
 ///
 /// x and y are (rows, dim) row-major and may be the same buffer; weight and bias are (dim)
 /// or nil (no elementwise affine, as diffusers' `FP32LayerNorm(elementwise_affine=False)`).
 public func layerNorm(
     _ x: UnsafePointer<Float>, rows: Int, dim: Int,
     weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?, eps: Float,
+    modulation: NormModulation? = nil,
     into y: UnsafeMutablePointer<Float>
 ) {
     if rows == 0 || dim == 0 { return }
@@ -43,44 +63,75 @@ public func layerNorm(
             case (nil, nil):
                 break
             }
+            if let m = modulation {
+                let g = r / m.rowsPerGroup
+                modulateRow(yr, dim, scale: m.scale + g * m.stride, shift: m.shift + g * m.stride)
+            }
         }
+    }
+}
+
+/// Rotary embedding applied right after an RMS norm (see `applyRotaryEmbedding`): rows are
+/// tokens of `tokens`-long sequences (row r is token r mod `tokens`), each `dim / headDim`
+/// heads wide; `cos` and `sin` are (tokens, headDim / 2).
+public struct NormRotary {
+    public var cos: UnsafePointer<Float>
+    public var sin: UnsafePointer<Float>
+    public var tokens: Int
+    public var headDim: Int
+    public init(cos: UnsafePointer<Float>, sin: UnsafePointer<Float>, tokens: Int, headDim: Int) {
+        self.cos = cos
+        self.sin = sin
+        self.tokens = tokens
+        self.headDim = headDim
     }
 }
 
 /// RMS normalisation over the last dimension, as diffusers' `RMSNorm` and Wan's
 /// `norm_q`/`norm_k` (`rms_norm_across_heads`): y = x / sqrt(mean(x²) + eps) · weight.
 ///
-/// x and y are (rows, dim) row-major and may be the same buffer; weight is (dim) or nil.
+/// x and y are (rows, dim), row r at `r · rowStride` (default `dim`), and may be the same
+/// buffer; weight is (dim) or nil. With `bias` (dim), the bias of the projection that produced
+/// x, the norm is of x + bias; with `rotary`, Wan's rotary embedding follows (Wan's self-attention
+/// queries and keys, normalised and rotated in one pass over each row).
 public func rmsNorm(
     _ x: UnsafePointer<Float>, rows: Int, dim: Int,
     weight: UnsafePointer<Float>?, eps: Float,
+    bias: UnsafePointer<Float>? = nil, rowStride: Int? = nil, rotary: NormRotary? = nil,
     into y: UnsafeMutablePointer<Float>
 ) {
     if rows == 0 || dim == 0 { return }
+    let rowStride = rowStride ?? dim
     Threads.parallelFor(rows, grain: max(1, 16_384 / dim)) { range in
         for r in range {
-            let xr = x + r * dim, yr = y + r * dim
-            var acc = SIMD16<Float>()
-            var i = 0
-            while i + 16 <= dim {
-                let v = load16(xr + i)
-                acc += v * v
-                i += 16
+            var xr = x + r * rowStride
+            let yr = y + r * rowStride
+            if let bias {
+                if isSameBuffer(xr, yr) {
+                    for j in 0..<dim { yr[j] += bias[j] }
+                } else {
+                    for j in 0..<dim { yr[j] = xr[j] + bias[j] }
+                }
+                xr = UnsafePointer(yr)
             }
-            var squares = acc.sum()
-            while i < dim {
-                squares += xr[i] * xr[i]
-                i += 1
-            }
-            let inv = 1 / (squares / Float(dim) + eps).squareRoot()
-            normalizeRow(xr, yr, dim, shift: 0, scale: inv)
+            let inv = 1 / (vectorSumOfSquares(xr, dim) / Float(dim) + eps).squareRoot()
             if let w = weight {
-                for j in 0..<dim { yr[j] *= w[j] }
+                if isSameBuffer(xr, yr) {
+                    for j in 0..<dim { yr[j] = yr[j] * inv * w[j] }
+                } else {
+                    for j in 0..<dim { yr[j] = xr[j] * inv * w[j] }
+                }
+            } else {
+                normalizeRow(xr, yr, dim, shift: 0, scale: inv)
+            }
+            if let rotary {
+                let l = r % rotary.tokens, half = rotary.headDim / 2
+                rotateHeads(yr, heads: dim / rotary.headDim, headDim: rotary.headDim,
+                            cos: rotary.cos + l * half, sin: rotary.sin + l * half)
             }
         }
     }
 }
-
 
 /// y = (x − shift) · scale over one row; x and y may be the same buffer (own loop, so that
 /// both cases vectorise: see `isSameBuffer`).

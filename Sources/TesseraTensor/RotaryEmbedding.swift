@@ -25,15 +25,23 @@ public func applyRotaryEmbedding(
     Threads.parallelFor(batch * length, grain: max(1, 4_096 / (heads * headDim))) { range in
         for row in range {
             let l = row % length
-            let c = cos + l * half, s = sin + l * half
-            for h in 0..<heads {
-                let v = x + (row * heads + h) * headDim
-                for i in 0..<half {
-                    let a = v[2 * i], b = v[2 * i + 1]
-                    v[2 * i] = a * c[i] - b * s[i]
-                    v[2 * i + 1] = a * s[i] + b * c[i]
-                }
-            }
+            rotateHeads(x + row * heads * headDim, heads: heads, headDim: headDim, cos: cos + l * half, sin: sin + l * half)
+        }
+    }
+}
+
+/// Rotates the interleaved pairs of `heads` heads of `headDim` values side by side in one
+/// token's row by that token's angles (`cos`, `sin`: headDim / 2 values).
+@inline(__always)
+func rotateHeads(
+    _ row: UnsafeMutablePointer<Float>, heads: Int, headDim: Int, cos c: UnsafePointer<Float>, sin s: UnsafePointer<Float>
+) {
+    for h in 0..<heads {
+        let v = row + h * headDim
+        for i in 0..<(headDim / 2) {
+            let a = v[2 * i], b = v[2 * i + 1]
+            v[2 * i] = a * c[i] - b * s[i]
+            v[2 * i + 1] = a * s[i] + b * c[i]
         }
     }
 }

@@ -108,3 +108,64 @@ func vectorMax(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
     }
     return best
 }
+
+/// Σ x² over `count` floats, 16 lanes at a time.
+@inlinable
+func vectorSumOfSquares(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    var acc = SIMD16<Float>()
+    var i = 0
+    while i + 16 <= count {
+        let v = load16(x + i)
+        acc += v * v
+        i += 16
+    }
+    var total = acc.sum()
+    while i < count {
+        total += x[i] * x[i]
+        i += 1
+    }
+    return total
+}
+
+/// x ← e^(x − shift) over `count` floats in place, `shift` ≥ every x (a row maximum); returns
+/// the sum of the exponentials (the softmax denominator).
+///
+/// Each value is `fastExp(x − shift)` to the bit, −inf included (0); exponentials are written
+/// back and summed in one pass, four lanes at a time with explicit SIMD4 operations (the
+/// autovectorised `expShifted` followed by `vectorSum` measured slower on attention rows).
+@inlinable
+func expShiftedSum(_ x: UnsafeMutablePointer<Float>, _ count: Int, shift: Float) -> Float {
+    var sum = SIMD4<Float>()
+    var i = 0
+    let raw = UnsafeMutableRawPointer(x)
+    let low = SIMD4<Float>(repeating: -87.33654)
+    while i + 4 <= count {
+        var v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self) - shift
+        let underflow = v .< low  // x − shift ≤ 0: only the lower clamp matters
+        v.replace(with: low, where: underflow)
+        let shifted = v * 1.442695041 + 12_582_912
+        let n = shifted - 12_582_912
+        var r = v - n * 0.693359375
+        r = r - n * -2.12194440e-4
+        var p = SIMD4<Float>(repeating: 1.9875691500e-4)
+        p = p * r + 1.3981999507e-3
+        p = p * r + 8.3334519073e-3
+        p = p * r + 4.1665795894e-2
+        p = p * r + 1.6666665459e-1
+        p = p * r + 5.0000001201e-1
+        p = p * (r * r) + r + 1
+        let exponent = (unsafeBitCast(shifted, to: SIMD4<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        var e = p * unsafeBitCast(exponent, to: SIMD4<Float>.self)
+        e.replace(with: 0, where: underflow)
+        raw.storeBytes(of: e, toByteOffset: 4 * i, as: SIMD4<Float>.self)
+        sum += e
+        i += 4
+    }
+    var total = sum.sum()
+    while i < count {
+        x[i] = fastExp(x[i] - shift)
+        total += x[i]
+        i += 1
+    }
+    return total
+}

@@ -246,9 +246,10 @@ public struct WanTransformer: Sendable {
             }
         }
         modulation.withUnsafeBufferPointer { m in
-            layerNormRows(workspace.hidden, out: workspace.normed, rows: rows, dim: d, eps: config.eps,
-                          scale: m.baseAddress! + d, shift: m.baseAddress!, modulationStride: 2 * d,
-                          rowsPerGroup: tokens)  // (B·L, dim)
+            let modulation = NormModulation(scale: m.baseAddress! + d, shift: m.baseAddress!, stride: 2 * d,
+                                            rowsPerGroup: tokens)
+            layerNorm(workspace.hidden, rows: rows, dim: d, weight: nil, bias: nil, eps: config.eps,
+                      modulation: modulation, into: workspace.normed)  // (B·L, dim)
         }
         let outWidth = proj_out.outFeatures
         var projected = [Float](repeating: 0, count: rows * outWidth)

@@ -115,4 +115,49 @@ final class AttentionTests: XCTestCase {
         } } }
         XCTAssertEqual(out, toHeadMajor(reference, lq))
     }
+
+    /// Heads read in place from fused rows (q | k | v side by side, as Wan's `to_qkv` output),
+    /// the value bias added to the output, written into rows of another stride; whole key rows
+    /// (one key tile) and small tiles both match the naive twin on the unpacked operands plus
+    /// the bias. Tolerance 2e-5 absolute + 1e-4 relative.
+    func testStridedOperandsWithValueBiasMatchNaive() {
+        let (b, h, l, d) = (2, 3, 45, 8)
+        let dim = h * d
+        let qkv = randomFloats(b * l * 3 * dim, seed: 300, range: -2...2)  // (B·L, 3·H·D)
+        let valueBias = randomFloats(dim, seed: 301)
+        func unpack(_ part: Int) -> [Float] {  // (B, L, H, D)
+            var out: [Float] = []
+            for row in 0..<(b * l) {
+                let start = row * 3 * dim + part * dim
+                out += qkv[start..<(start + dim)]
+            }
+            return out
+        }
+        var expected = naiveAttention(q: unpack(0), k: unpack(1), v: unpack(2), batch: b, heads: h, lq: l, lk: l, d: d,
+                                      mask: nil, scale: 1 / Double(d).squareRoot())
+        for i in expected.indices { expected[i] += valueBias[i % dim] }
+        let outStride = dim + 5  // padded output rows: the padding must stay untouched
+        for tiling in [AttentionTiling.wholeKeyRows, AttentionTiling(queryTile: 7, keyTile: 16)] {
+            var out = [Float](repeating: .nan, count: b * l * outStride)
+            qkv.withUnsafeBufferPointer { p in
+                valueBias.withUnsafeBufferPointer { bias in
+                    out.withUnsafeMutableBufferPointer { o in
+                        let rows = AttentionStrides.tokenRows(3 * dim, length: l, headDim: d)
+                        scaledDotProductAttention(
+                            query: p.baseAddress!, queryStrides: rows, key: p.baseAddress! + dim, keyStrides: rows,
+                            value: p.baseAddress! + 2 * dim, valueStrides: rows,
+                            output: o.baseAddress!, outputStrides: .tokenRows(outStride, length: l, headDim: d),
+                            batch: b, heads: h, queryLength: l, keyLength: l, headDim: d,
+                            valueBias: bias.baseAddress!, tiling: tiling)
+                    }
+                }
+            }
+            var packed: [Float] = []
+            for row in 0..<(b * l) { packed += out[(row * outStride)..<(row * outStride + dim)] }
+            assertClose(packed, expected, atol: 2e-5, rtol: 1e-4, "strided attention, key tile \(tiling.keyTile)")
+            for row in 0..<(b * l) {
+                XCTAssertTrue(out[(row * outStride + dim)..<((row + 1) * outStride)].allSatisfy(\.isNaN), "padding written")
+            }
+        }
+    }
 }

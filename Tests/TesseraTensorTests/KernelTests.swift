@@ -65,6 +65,86 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// Layer norm fused with AdaLN modulation (Wan's norm1/norm3/norm_out), groups of rows
+    /// per sample from a packed (B, 6, D) table: normalise, then ·(1 + scale) + shift, in
+    /// Double. Tolerance 2e-5 absolute + 2e-5 relative.
+    func testLayerNormWithModulationMatchesNaive() {
+        let (batch, length, dim) = (3, 4, 53)
+        let rows = batch * length
+        let x = randomFloats(rows * dim, seed: 30, range: -3...3)
+        let table = randomFloats(batch * 6 * dim, seed: 31)  // shift at row 0, scale at row 1
+        var expected = [Float](repeating: 0, count: rows * dim)
+        for r in 0..<rows {
+            let row = x[(r * dim)..<((r + 1) * dim)].map(Double.init)
+            let mean = row.reduce(0, +) / Double(dim)
+            let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(dim)
+            let g = r / length
+            for j in 0..<dim {
+                let shift = Double(table[g * 6 * dim + j]), scale = Double(table[g * 6 * dim + dim + j])
+                expected[r * dim + j] = Float((row[j] - mean) / (variance + 1e-6).squareRoot() * (1 + scale) + shift)
+            }
+        }
+        var y = [Float](repeating: .nan, count: rows * dim)
+        x.withUnsafeBufferPointer { xp in
+            table.withUnsafeBufferPointer { t in
+                y.withUnsafeMutableBufferPointer { yp in
+                    let modulation = NormModulation(scale: t.baseAddress! + dim, shift: t.baseAddress!, stride: 6 * dim,
+                                                    rowsPerGroup: length)
+                    layerNorm(xp.baseAddress!, rows: rows, dim: dim, weight: nil, bias: nil, eps: 1e-6,
+                              modulation: modulation, into: yp.baseAddress!)
+                }
+            }
+        }
+        assertClose(y, expected, atol: 2e-5, rtol: 2e-5, "layerNorm + modulation")
+    }
+
+    /// RMS norm of x + bias over rows inside wider rows (q and k of a fused q | k | v
+    /// projection), in place, then Wan's rotary embedding per head: against Double
+    /// normalisation and the complex product (x0 + i·x1)·e^{iθ}. Columns outside the rows
+    /// stay as they were. Tolerance 1e-5 absolute + 1e-5 relative.
+    func testRMSNormStridedWithBiasAndRotaryMatchesNaive() {
+        let (batch, tokens, heads, headDim) = (2, 6, 3, 8)
+        let dim = heads * headDim, stride = 3 * dim, rows = batch * tokens
+        let x = randomFloats(rows * stride, seed: 42, range: -2...2)
+        let w = randomFloats(dim, seed: 43, range: 0.5...1.5), bias = randomFloats(dim, seed: 44)
+        let (cosT, sinT) = rotaryFrequencies(dim: headDim, positions: tokens, theta: 10_000)
+        for rotate in [false, true] {
+            var expected = x
+            for r in 0..<rows {
+                let row = (0..<dim).map { Double(x[r * stride + $0]) + Double(bias[$0]) }
+                let inv = 1 / (row.map { $0 * $0 }.reduce(0, +) / Double(dim) + 1e-6).squareRoot()
+                let normed = (0..<dim).map { row[$0] * inv * Double(w[$0]) }
+                for j in 0..<dim {
+                    var value = normed[j]
+                    if rotate {
+                        let i = (j % headDim) / 2, pair = j - j % 2
+                        let angle = Double(r % tokens) / Foundation.pow(10_000, Double(2 * i) / Double(headDim))
+                        let (re, im) = (normed[pair], normed[pair + 1])
+                        value = j % 2 == 0 ? re * Foundation.cos(angle) - im * Foundation.sin(angle)
+                                           : re * Foundation.sin(angle) + im * Foundation.cos(angle)
+                    }
+                    expected[r * stride + j] = Float(value)
+                }
+            }
+            var y = x
+            y.withUnsafeMutableBufferPointer { yp in
+                w.withUnsafeBufferPointer { wp in
+                    bias.withUnsafeBufferPointer { bp in
+                        cosT.withUnsafeBufferPointer { c in
+                            sinT.withUnsafeBufferPointer { s in
+                                let rotary = NormRotary(cos: c.baseAddress!, sin: s.baseAddress!, tokens: tokens, headDim: headDim)
+                                rmsNorm(yp.baseAddress!, rows: rows, dim: dim, weight: wp.baseAddress!, eps: 1e-6,
+                                        bias: bp.baseAddress!, rowStride: stride, rotary: rotate ? rotary : nil,
+                                        into: yp.baseAddress!)
+                            }
+                        }
+                    }
+                }
+            }
+            assertClose(y, expected, atol: 1e-5, rtol: 1e-5, "rmsNorm strided, bias, rotary \(rotate)")
+        }
+    }
+
     // MARK: - Softmax and exp
 
     /// fastExp against Double exp over the whole useful range: relative error ≤ 1e-6.
@@ -140,6 +220,30 @@ final class KernelTests: XCTestCase {
         assertClose(gelu(t, approximation: .tanh).data, tanhRef, atol: 2e-6, rtol: 1e-5, "gelu tanh")
         assertClose(gelu(t, approximation: .erf).data, erfRef, atol: 2e-6, rtol: 1e-5, "gelu erf")
         assertClose(silu(t).data, siluRef, atol: 2e-6, rtol: 1e-5, "silu")
+    }
+
+    /// GELU of x + bias over rows in place (the feed-forward's first projection) against the
+    /// Double formulas on x + bias: 2e-6 absolute + 1e-5 relative.
+    func testGELUWithBiasMatchesNaive() {
+        let (rows, width) = (9, 77)
+        let x = randomFloats(rows * width, seed: 61, range: -8...8)
+        let bias = randomFloats(width, seed: 62)
+        for approximation in [GELUApproximation.tanh, .erf] {
+            let expected = x.indices.map { i -> Float in
+                let d = Double(x[i]) + Double(bias[i % width])
+                switch approximation {
+                case .tanh: return Float(0.5 * d * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (d + 0.044715 * d * d * d))))
+                case .erf: return Float(0.5 * d * (1 + Foundation.erf(d / 2.0.squareRoot())))
+                }
+            }
+            var y = x
+            y.withUnsafeMutableBufferPointer { yp in
+                bias.withUnsafeBufferPointer { bp in
+                    gelu(yp.baseAddress!, rows: rows, width: width, bias: bp.baseAddress!, approximation: approximation)
+                }
+            }
+            assertClose(y, expected, atol: 2e-6, rtol: 1e-5, "gelu \(approximation) + bias")
+        }
     }
 
     /// Every kernel that allows y == x (a separate loop, see `isSameBuffer`) gives bit-identical
@@ -228,8 +332,8 @@ final class KernelTests: XCTestCase {
             }
             x.withUnsafeBufferPointer { xp in
                 residual.withUnsafeMutableBufferPointer { r in
-                    addGated(r.baseAddress!, xp.baseAddress!, batch: batch, length: length, dim: dim,
-                             gate: t.baseAddress! + 2 * dim, gateStride: 6 * dim)
+                    addResidual(r.baseAddress!, xp.baseAddress!, batch: batch, length: length, dim: dim,
+                                gate: t.baseAddress! + 2 * dim, gateStride: 6 * dim)
                 }
             }
         }
@@ -242,6 +346,37 @@ final class KernelTests: XCTestCase {
                     XCTAssertEqual(modulated[i], x[i] * (1 + scale) + shift, accuracy: 1e-6)
                     XCTAssertEqual(residual[i], residualBefore[i] + x[i] * gate, accuracy: 1e-6)
                 }
+            }
+        }
+    }
+
+    /// Residual updates with and without the projection's bias and the gate against
+    /// r + (x + bias)·gate in Double: within one fp32 rounding per operation.
+    func testResidualVariantsMatchNaive() {
+        let (batch, length, dim) = (2, 5, 37)
+        let x = randomFloats(batch * length * dim, seed: 83)
+        let bias = randomFloats(dim, seed: 84)
+        let table = randomFloats(batch * 6 * dim, seed: 85)  // gate at row 2 of each (6, D) block
+        let before = randomFloats(batch * length * dim, seed: 86)
+        for (useBias, useGate) in [(false, false), (true, false), (false, true), (true, true)] {
+            var residual = before
+            x.withUnsafeBufferPointer { xp in
+                bias.withUnsafeBufferPointer { bp in
+                    table.withUnsafeBufferPointer { t in
+                        residual.withUnsafeMutableBufferPointer { r in
+                            addResidual(r.baseAddress!, xp.baseAddress!, batch: batch, length: length, dim: dim,
+                                        bias: useBias ? bp.baseAddress! : nil,
+                                        gate: useGate ? t.baseAddress! + 2 * dim : nil, gateStride: 6 * dim)
+                        }
+                    }
+                }
+            }
+            for i in residual.indices {
+                let b = i / (length * dim), j = i % dim
+                let delta = Double(x[i]) + (useBias ? Double(bias[j]) : 0)
+                let gate = useGate ? Double(table[b * 6 * dim + 2 * dim + j]) : 1
+                XCTAssertEqual(Double(residual[i]), Double(before[i]) + delta * gate, accuracy: 2e-6,
+                               "bias \(useBias) gate \(useGate) element \(i)")
             }
         }
     }

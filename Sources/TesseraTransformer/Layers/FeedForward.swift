@@ -18,7 +18,7 @@ struct FeedForward: Sendable {
         let width = net_0_proj.outFeatures
         net_0_proj.applyWithoutBias(x, rows: rows, into: hidden)  // (rows, ffn_dim), bias below
         net_0_proj.withBias { bias in
-            geluTanhInPlace(hidden, rows: rows, width: width, bias: bias)  // (rows, ffn_dim)
+            gelu(hidden, rows: rows, width: width, bias: bias, approximation: .tanh)  // (rows, ffn_dim)
         }
         net_2.applyWithoutBias(hidden, rows: rows, into: out)  // (rows, dim) − bias
     }

@@ -50,19 +50,21 @@ struct WanAttention: Sendable {
             norm_q.withUnsafeBufferPointer { wq in
                 norm_k.withUnsafeBufferPointer { wk in
                     // + bias, norm_q / norm_k over all heads, RoPE per head: (B·L, dim) each, in place
-                    rmsNormRotaryRows(qkv, batch: batch, tokens: tokens, heads: heads, headDim: headDim,
-                                      rowStride: 3 * d, eps: eps, weight: wq.baseAddress!, bias: bias,
-                                      cos: cos, sin: sin)
-                    rmsNormRotaryRows(qkv + d, batch: batch, tokens: tokens, heads: heads, headDim: headDim,
-                                      rowStride: 3 * d, eps: eps, weight: wk.baseAddress!, bias: bias + d,
-                                      cos: cos, sin: sin)
+                    let rotary = NormRotary(cos: cos, sin: sin, tokens: tokens, headDim: headDim)
+                    rmsNorm(qkv, rows: rows, dim: d, weight: wq.baseAddress!, eps: eps, bias: bias,
+                            rowStride: 3 * d, rotary: rotary, into: qkv)
+                    rmsNorm(qkv + d, rows: rows, dim: d, weight: wk.baseAddress!, eps: eps, bias: bias + d,
+                            rowStride: 3 * d, rotary: rotary, into: qkv + d)
                 }
             }
             // (B·L, dim): softmax(q·kᵀ / sqrt(head_dim)) · (v + bias) per head
-            multiHeadAttention(q: qkv, qStride: 3 * d, k: qkv + d, kStride: 3 * d, v: qkv + 2 * d, vStride: 3 * d,
-                               out: attention, outStride: d,
-                               batch: batch, queryTokens: tokens, keyTokens: tokens, heads: heads, headDim: headDim,
-                               valueBias: bias + 2 * d)
+            let strides = AttentionStrides.tokenRows(3 * d, length: tokens, headDim: headDim)
+            scaledDotProductAttention(
+                query: qkv, queryStrides: strides, key: qkv + d, keyStrides: strides,
+                value: qkv + 2 * d, valueStrides: strides,
+                output: attention, outputStrides: .tokenRows(d, length: tokens, headDim: headDim),
+                batch: batch, heads: heads, queryLength: tokens, keyLength: tokens, headDim: headDim,
+                valueBias: bias + 2 * d, tiling: .wholeKeyRows)
         }
         to_out.applyWithoutBias(attention, rows: rows, into: out)  // (B·L, dim) − to_out bias
     }
@@ -77,7 +79,8 @@ struct WanAttention: Sendable {
         let d = dim
         kv.withUnsafeMutableBufferPointer { kv in
             norm_k.withUnsafeBufferPointer { wk in
-                rmsNormRows(kv.baseAddress!, rows: rows, dim: d, rowStride: 2 * d, eps: eps, weight: wk.baseAddress!)
+                rmsNorm(kv.baseAddress!, rows: rows, dim: d, weight: wk.baseAddress!, eps: eps, rowStride: 2 * d,
+                        into: kv.baseAddress!)
             }
         }
         return kv
@@ -98,16 +101,19 @@ struct WanAttention: Sendable {
         projection.withBias { bias in
             norm_q.withUnsafeBufferPointer { wq in
                 // + bias, norm_q over all heads: (B·L, dim)
-                rmsNormRows(query, rows: rows, dim: d, rowStride: d, eps: eps, weight: wq.baseAddress!, bias: bias)
+                rmsNorm(query, rows: rows, dim: d, weight: wq.baseAddress!, eps: eps, bias: bias, into: query)
             }
         }
         keyValues.withUnsafeBufferPointer { kv in
             let kv = kv.baseAddress!
             // (B·L, dim): softmax(q·kᵀ / sqrt(head_dim)) · v per head, over all text tokens
-            multiHeadAttention(q: query, qStride: d, k: kv, kStride: 2 * d, v: kv + d, vStride: 2 * d,
-                               out: attention, outStride: d,
-                               batch: batch, queryTokens: tokens, keyTokens: textTokens, heads: heads,
-                               headDim: headDim)
+            let kvStrides = AttentionStrides.tokenRows(2 * d, length: textTokens, headDim: headDim)
+            let rowStrides = AttentionStrides.tokenRows(d, length: tokens, headDim: headDim)
+            scaledDotProductAttention(
+                query: query, queryStrides: rowStrides, key: kv, keyStrides: kvStrides,
+                value: kv + d, valueStrides: kvStrides, output: attention, outputStrides: rowStrides,
+                batch: batch, heads: heads, queryLength: tokens, keyLength: textTokens, headDim: headDim,
+                tiling: .wholeKeyRows)
         }
         to_out.applyWithoutBias(attention, rows: rows, into: out)  // (B·L, dim) − to_out bias
     }

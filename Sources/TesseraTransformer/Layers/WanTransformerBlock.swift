@@ -47,15 +47,16 @@ struct WanTransformerBlock: Sendable {
 
         // 1. Self-attention
         // norm1(x)·(1 + scale_msa) + shift_msa: (B·L, dim)
-        layerNormRows(w.hidden, out: w.normed, rows: rows, dim: d, eps: eps,
-                      scale: scaleMSA, shift: shiftMSA, modulationStride: stride, rowsPerGroup: w.tokens)
+        layerNorm(w.hidden, rows: rows, dim: d, weight: nil, bias: nil, eps: eps,
+                  modulation: NormModulation(scale: scaleMSA, shift: shiftMSA, stride: stride, rowsPerGroup: w.tokens),
+                  into: w.normed)
         // attn1 with RoPE: (B·L, dim)
         attn1.selfAttention(w.normed, batch: w.batch, tokens: w.tokens, cos: cos, sin: sin,
                             qkv: w.qkv, attention: w.attention, into: w.projected)
         // x + (attn + to_out bias) · gate_msa: (B·L, dim)
         attn1.to_out.withBias { bias in
-            addResidual(w.hidden, w.projected, bias: bias, rows: rows, dim: d, gate: gateMSA, gateStride: stride,
-                        rowsPerGroup: w.tokens)
+            addResidual(w.hidden, w.projected, batch: w.batch, length: w.tokens, dim: d, bias: bias,
+                        gate: gateMSA, gateStride: stride)
         }
 
         // 2. Cross-attention
@@ -64,8 +65,8 @@ struct WanTransformerBlock: Sendable {
             // norm2(x) (affine): (B·L, dim)
             norm2.weight.withUnsafeBufferPointer { weight in
                 norm2.bias.withUnsafeBufferPointer { bias in
-                    layerNormRows(w.hidden, out: w.normed, rows: rows, dim: d, eps: eps,
-                                  weight: weight.baseAddress!, bias: bias.baseAddress!)
+                    layerNorm(w.hidden, rows: rows, dim: d, weight: weight.baseAddress!, bias: bias.baseAddress!,
+                              eps: eps, into: w.normed)
                 }
             }
             crossInput = UnsafePointer(w.normed)
@@ -75,19 +76,20 @@ struct WanTransformerBlock: Sendable {
                              query: w.qkv, attention: w.attention, into: w.projected)
         // x + attn + to_out bias: (B·L, dim)
         attn2.to_out.withBias { bias in
-            addResidual(w.hidden, w.projected, bias: bias, rows: rows, dim: d)
+            addResidual(w.hidden, w.projected, batch: w.batch, length: w.tokens, dim: d, bias: bias)
         }
 
         // 3. Feed-forward
         // norm3(x)·(1 + c_scale_msa) + c_shift_msa: (B·L, dim)
-        layerNormRows(w.hidden, out: w.normed, rows: rows, dim: d, eps: eps,
-                      scale: cScaleMSA, shift: cShiftMSA, modulationStride: stride, rowsPerGroup: w.tokens)
+        layerNorm(w.hidden, rows: rows, dim: d, weight: nil, bias: nil, eps: eps,
+                  modulation: NormModulation(scale: cScaleMSA, shift: cShiftMSA, stride: stride, rowsPerGroup: w.tokens),
+                  into: w.normed)
         // ffn: (B·L, dim)
         ffn.applyWithoutOutputBias(w.normed, rows: rows, hidden: w.ffnHidden, into: w.projected)
         // x + (ffn + net.2 bias) · c_gate_msa: (B·L, dim)
         ffn.net_2.withBias { bias in
-            addResidual(w.hidden, w.projected, bias: bias, rows: rows, dim: d, gate: cGateMSA, gateStride: stride,
-                        rowsPerGroup: w.tokens)
+            addResidual(w.hidden, w.projected, batch: w.batch, length: w.tokens, dim: d, bias: bias,
+                        gate: cGateMSA, gateStride: stride)
         }
     }
 }
