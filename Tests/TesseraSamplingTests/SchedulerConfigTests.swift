@@ -77,6 +77,38 @@ final class SchedulerConfigTests: XCTestCase {
         XCTAssertNil(rejection("{\(base)}", .unipc))
     }
 
+    /// The unsupported-option checks (string options and flags) give their full one-line errors.
+    func testUnsupportedOptionMessages() throws {
+        let flow = #""use_flow_sigmas": true, "prediction_type": "flow_prediction""#
+        let unipcFlow = #""_class_name": "UniPCMultistepScheduler", "# + flow
+        let cases: [(String, Sampler, String)] = [
+            ("{\(unipcFlow), \"solver_type\": \"bh1\"}", .unipc,
+             "solver_type = bh1 is not supported; use \"bh2\" (with flow sigmas and a zero final sigma, \"bh1\" gives NaN at the last step in diffusers too)"),
+            ("{\(unipcFlow), \"predict_x0\": false}", .unipc,
+             "predict_x0 = false is not supported; flow_prediction needs data prediction; set it to true"),
+            ("{\(unipcFlow), \"thresholding\": true}", .unipc,
+             "thresholding = true is not supported; dynamic thresholding is for pixel-space models; set it to false"),
+            (#"{"use_flow_sigmas": true, "prediction_type": "epsilon"}"#, .unipc,
+             "prediction_type = epsilon is not supported; use \"flow_prediction\""),
+            ("{\"_class_name\": \"DPMSolverMultistepScheduler\", \(flow), \"algorithm_type\": \"dpmsolver\"}", .dpmpp,
+             "algorithm_type = dpmsolver is not supported; use \"dpmsolver++\""),
+            (#"{"_class_name": "FlowMatchEulerDiscreteScheduler", "invert_sigmas": true}"#, .euler,
+             "invert_sigmas = true is not supported; set it to false"),
+            (#"{"_class_name": "FlowMatchEulerDiscreteScheduler", "stochastic_sampling": true}"#, .euler,
+             "stochastic_sampling = true is not supported; Tessera's Euler sampler is deterministic; set it to false"),
+        ]
+        for (json, sampler, message) in cases {
+            let config = try SchedulerConfig(json: Data(json.utf8))
+            XCTAssertThrowsError(try sampler.makeScheduler(config: config), json) { error in
+                XCTAssertEqual("\(error)", "scheduler config: " + message)
+            }
+        }
+        let unipc = try SchedulerConfig(json: Data("{\(unipcFlow), \"solver_type\": \"bh2\", \"predict_x0\": true, \"thresholding\": false}".utf8))
+        XCTAssertNoThrow(try Sampler.unipc.makeScheduler(config: unipc))
+        let dpm = try SchedulerConfig(json: Data("{\"_class_name\": \"DPMSolverMultistepScheduler\", \(flow), \"algorithm_type\": \"dpmsolver++\"}".utf8))
+        XCTAssertNoThrow(try Sampler.dpmpp.makeScheduler(config: dpm))
+    }
+
     func testSamplerNames() throws {
         XCTAssertEqual(try Sampler(name: "dpm++"), .dpmpp)
         XCTAssertEqual(try Sampler(name: "UniPC"), .unipc)
