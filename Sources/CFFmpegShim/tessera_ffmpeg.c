@@ -247,9 +247,13 @@ static int encode(TVWriter *w, AVFrame *frame, char *err, size_t err_len) {
     }
 }
 
-int tv_writer_write_rgb(TVWriter *w, const uint8_t *rgb, int stride, char *err, size_t err_len) {
-    if (w->finished || w->palettised) {
-        set_err(err, err_len, w->finished ? "writer already finished" : "this writer takes palettised frames");
+// Checks that the writer is open and takes frames of this kind (palettised or RGB), and makes
+// its frame writable; 0, or -1 with `err` set.
+static int begin_frame(TVWriter *w, int palettised, char *err, size_t err_len) {
+    if (w->finished || (w->palettised != 0) != palettised) {
+        set_err(err, err_len,
+                w->finished ? "writer already finished"
+                            : (palettised ? "this writer takes RGB frames" : "this writer takes palettised frames"));
         return -1;
     }
     int ret = av_frame_make_writable(w->frame);
@@ -257,6 +261,11 @@ int tv_writer_write_rgb(TVWriter *w, const uint8_t *rgb, int stride, char *err, 
         set_averr(err, err_len, "allocating a frame", ret);
         return -1;
     }
+    return 0;
+}
+
+int tv_writer_write_rgb(TVWriter *w, const uint8_t *rgb, int stride, char *err, size_t err_len) {
+    if (begin_frame(w, 0, err, err_len) < 0) return -1;
     for (int y = 0; y < w->enc->height; y++)
         memcpy(w->rgb_data[0] + (size_t)y * (size_t)w->rgb_linesize[0], rgb + (size_t)y * (size_t)stride,
                (size_t)w->enc->width * 3);
@@ -268,15 +277,7 @@ int tv_writer_write_rgb(TVWriter *w, const uint8_t *rgb, int stride, char *err, 
 
 int tv_writer_write_indexed(TVWriter *w, const uint8_t *indices, int stride, const uint32_t *palette, char *err,
                             size_t err_len) {
-    if (w->finished || !w->palettised) {
-        set_err(err, err_len, w->finished ? "writer already finished" : "this writer takes RGB frames");
-        return -1;
-    }
-    int ret = av_frame_make_writable(w->frame);
-    if (ret < 0) {
-        set_averr(err, err_len, "allocating a frame", ret);
-        return -1;
-    }
+    if (begin_frame(w, 1, err, err_len) < 0) return -1;
     for (int y = 0; y < w->enc->height; y++)
         memcpy(w->frame->data[0] + (size_t)y * (size_t)w->frame->linesize[0], indices + (size_t)y * (size_t)stride,
                (size_t)w->enc->width);
