@@ -98,6 +98,7 @@ let package = Package(
         .executableTarget(name: "SafetensorsFuzzer", dependencies: ["TesseraWeights"], path: "Fuzz/SafetensorsFuzzer"),
 
         // MARK: - Tests (one target per module, plus end-to-end tests of the built binary)
+        .target(name: "TesseraTestSupport", path: "Tests/TesseraTestSupport"),
         .testTarget(name: "TesseraTensorTests", dependencies: ["TesseraTensor"]),
         .testTarget(name: "TesseraWeightsTests", dependencies: ["TesseraWeights"]),
         .testTarget(name: "TesseraTextTests", dependencies: ["TesseraText", "TesseraWeights", "TesseraTensor"]),
@@ -105,8 +106,8 @@ let package = Package(
         .testTarget(name: "TesseraAutoencoderTests", dependencies: ["TesseraAutoencoder", "TesseraWeights"]),
         .testTarget(name: "TesseraSamplingTests", dependencies: ["TesseraSampling"]),
         .testTarget(name: "TesseraPipelineTests", dependencies: ["TesseraPipeline"]),
-        .testTarget(name: "TesseraMediaTests", dependencies: ["TesseraMedia"]),
-        .testTarget(name: "TesseraCLITests", dependencies: ["TesseraMedia"]),
+        .testTarget(name: "TesseraMediaTests", dependencies: ["TesseraMedia", "TesseraTestSupport"]),
+        .testTarget(name: "TesseraCLITests", dependencies: ["TesseraMedia", "TesseraTestSupport"]),
         .testTarget(name: "TesseraJobsTests", dependencies: ["TesseraJobs", "TesseraMedia", "TesseraPipeline"]),
     ]
 )

@@ -2,6 +2,7 @@
 
 import Foundation
 import TesseraMedia
+import TesseraTestSupport
 import XCTest
 
 enum CLITestSupport {
@@ -34,28 +35,8 @@ enum CLITestSupport {
     /// Runs `tool` (a path, or a name on PATH) with `arguments`.
     @discardableResult
     static func run(_ tool: String, _ arguments: [String]) throws -> Result {
-        let process = Process()
-        if tool.contains("/") {
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [tool] + arguments
-        }
-        let out = Pipe()
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errURL) }
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = errHandle
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try? errHandle.close()
-        let stderr = (try? Data(contentsOf: errURL)) ?? Data()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        let result = try ChildProcess.run(tool, arguments)
+        return Result(status: result.status, stdout: String(decoding: result.stdout, as: UTF8.self), stderr: result.stderr)
     }
 
     /// Runs `tessera` with `arguments`.

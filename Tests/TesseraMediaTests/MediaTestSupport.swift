@@ -2,6 +2,7 @@
 
 import Foundation
 import TesseraMedia
+import TesseraTestSupport
 import XCTest
 
 enum MediaTestSupport {
@@ -65,23 +66,7 @@ enum MediaTestSupport {
     /// Runs a tool found on PATH (ffprobe, ffmpeg); returns exit status, stdout and stderr.
     @discardableResult
     static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        // stdout through a pipe; stderr (small) through a file, so neither can fill up and block.
-        let out = Pipe()
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errURL) }
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = errHandle
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try? errHandle.close()
-        let stderr = (try? Data(contentsOf: errURL)) ?? Data()
-        return (process.terminationStatus, stdout, String(decoding: stderr, as: UTF8.self))
+        try ChildProcess.run(tool, arguments)
     }
 
     /// ffprobe's view of the first video stream, frames counted by decoding.
