@@ -9,23 +9,42 @@
 /// gives +inf, NaN stays NaN.
 @inlinable @inline(__always)
 public func fastExp(_ x: Float) -> Float {
-    let clamped = min(max(x, -87.33654), 88.72283)
-    // Round x·log2(e) to the nearest integer by adding 1.5·2²³ (exact for |n| < 2²²); the low
-    // mantissa bits of the sum then hold n.
-    let shifted = clamped * 1.442695041 + 12_582_912
+    let (p, shifted) = expReduced(min(max(x, -87.33654), 88.72283))
+    let exponent = (Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000 &+ 127) &<< 23
+    let result = p * Float(bitPattern: UInt32(bitPattern: exponent))
+    return x < -87.33654 ? 0 : (x > 88.72283 ? .infinity : result)
+}
+
+/// What `fastExp`'s arithmetic runs on: Float, or SIMD4<Float> in hand-vectorised loops.
+@usableFromInline
+protocol ExpLanes {
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Self) -> Self
+    static func + (a: Self, b: Float) -> Self
+    static func - (a: Self, b: Float) -> Self
+    static func * (a: Self, b: Float) -> Self
+}
+
+extension Float: ExpLanes {}
+extension SIMD4: ExpLanes where Scalar == Float {}
+
+/// The body of `fastExp` for x already clamped to [−87.34, 88.72]: Cody–Waite reduction
+/// x = n·ln2 + r and the polynomial p ≈ e^r; returns p and x·log2(e) + 1.5·2²³, whose low
+/// mantissa bits hold n (adding 1.5·2²³ rounds to the nearest integer, exact for |n| < 2²²).
+@inlinable @inline(__always)
+func expReduced<V: ExpLanes>(_ x: V) -> (p: V, shifted: V) {
+    let shifted = x * 1.442695041 + 12_582_912
     let n = shifted - 12_582_912
-    var r = clamped - n * 0.693359375
+    var r = x - n * 0.693359375
     r = r - n * -2.12194440e-4
-    var p: Float = 1.9875691500e-4
-    p = p * r + 1.3981999507e-3
+    var p = r * 1.9875691500e-4 + 1.3981999507e-3
     p = p * r + 8.3334519073e-3
     p = p * r + 4.1665795894e-2
     p = p * r + 1.6666665459e-1
     p = p * r + 5.0000001201e-1
     p = p * (r * r) + r + 1
-    let exponent = (Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000 &+ 127) &<< 23
-    let result = p * Float(bitPattern: UInt32(bitPattern: exponent))
-    return x < -87.33654 ? 0 : (x > 88.72283 ? .infinity : result)
+    return (p, shifted)
 }
 
 /// erf(x), branch-free (vectorisable): Abramowitz & Stegun 7.1.26,
@@ -134,7 +153,7 @@ func vectorSumOfSquares(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
 /// back and summed in one pass, four lanes at a time with explicit SIMD4 operations (the
 /// autovectorised `expShifted` followed by `vectorSum` measured slower on attention rows).
 @inlinable
-func expShiftedSum(_ x: UnsafeMutablePointer<Float>, _ count: Int, shift: Float) -> Float {
+public func expShiftedSum(_ x: UnsafeMutablePointer<Float>, _ count: Int, shift: Float) -> Float {
     var sum = SIMD4<Float>()
     var i = 0
     let raw = UnsafeMutableRawPointer(x)
@@ -143,17 +162,7 @@ func expShiftedSum(_ x: UnsafeMutablePointer<Float>, _ count: Int, shift: Float)
         var v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD4<Float>.self) - shift
         let underflow = v .< low  // x − shift ≤ 0: only the lower clamp matters
         v.replace(with: low, where: underflow)
-        let shifted = v * 1.442695041 + 12_582_912
-        let n = shifted - 12_582_912
-        var r = v - n * 0.693359375
-        r = r - n * -2.12194440e-4
-        var p = SIMD4<Float>(repeating: 1.9875691500e-4)
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        p = p * (r * r) + r + 1
+        let (p, shifted) = expReduced(v)
         let exponent = (unsafeBitCast(shifted, to: SIMD4<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         var e = p * unsafeBitCast(exponent, to: SIMD4<Float>.self)
         e.replace(with: 0, where: underflow)

@@ -163,6 +163,23 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(fastExp(0), 1)
     }
 
+    /// The one-pass exponentiate-and-sum of attention rows gives `fastExp(x − shift)` to the bit
+    /// for every value (−inf and values far below the shift give 0; odd counts exercise the
+    /// scalar tail) and their sum within fp32 summation error.
+    func testExpShiftedSumIsFastExpToTheBit() {
+        for count in [1, 3, 4, 37, 256] {
+            var x = randomFloats(count, seed: UInt64(count) + 55, range: -20...5)
+            x[0] = -.infinity
+            if count > 2 { x[2] = -200 }
+            let shift: Float = 5.25  // ≥ every x (the range tops at 5)
+            let expected = x.map { fastExp($0 - shift) }
+            var y = x
+            let sum = y.withUnsafeMutableBufferPointer { expShiftedSum($0.baseAddress!, count, shift: shift) }
+            XCTAssertEqual(y.map(\.bitPattern), expected.map(\.bitPattern), "count \(count)")
+            XCTAssertEqual(Double(sum), expected.map(Double.init).reduce(0, +), accuracy: 1e-6 * Double(count))
+        }
+    }
+
     /// fastErf against Double erf: absolute error ≤ 6e-7 everywhere (1.5e-7 from the formula,
     /// the rest fp32 rounding of values near 1), odd, ±1 in the tails.
     func testFastErfAccuracy() {
