@@ -181,18 +181,8 @@ public struct UniPCMultistepScheduler: Scheduler {
         } else if order > 2 {
             rhos = Self.solve(Array(c.R.dropLast().map { Array($0.dropLast()) }), Array(c.b.dropLast()))
         }
-        let a = sigmaT / sigmaS0, bm = alphaT * c.hPhi1, bd = alphaT * c.bh
-        let previousOutputs = (1..<max(order, 1)).map { modelOutputs[solverOrder - 1 - $0]! }
-        var out = [Float](repeating: 0, count: x.count)
-        for i in 0..<x.count {
-            let m0i = Double(m0[i])
-            var res = 0.0
-            for k in 0..<previousOutputs.count {
-                res += rhos[k] * (Double(previousOutputs[k][i]) - m0i) / c.rks[k]
-            }
-            out[i] = Float(a * Double(x[i]) - bm * m0i - bd * res)
-        }
-        return out
+        return update(x, m0: m0, rhos: rhos, rks: c.rks, order: order,
+                      a: sigmaT / sigmaS0, bm: alphaT * c.hPhi1, bd: alphaT * c.bh, current: nil)
     }
 
     /// Corrector: refines the sample at sigmas[stepIndex] with the model output just computed there.
@@ -203,17 +193,27 @@ public struct UniPCMultistepScheduler: Scheduler {
         let c = coefficients(t: t, s0: s0, previous: previous, order: order)
         let sigmaT = Double(sigmas[t]), sigmaS0 = Double(sigmas[s0]), alphaT = 1 - sigmaT
         let rhos = order == 1 ? [0.5] : Self.solve(c.R, c.b)
-        let a = sigmaT / sigmaS0, bm = alphaT * c.hPhi1, bd = alphaT * c.bh
+        return update(x, m0: m0, rhos: rhos, rks: c.rks, order: order,
+                      a: sigmaT / sigmaS0, bm: alphaT * c.hPhi1, bd: alphaT * c.bh,
+                      current: (modelT, rhos[rhos.count - 1]))
+    }
+
+    /// The update both steps share: a·x − bm·m0 − bd·Σₖ ρₖ·(m_k − m0) / r_k over the order − 1
+    /// previous model outputs m_k, plus, for the corrector, ρ_t·(m_t − m0) for the model output
+    /// `current` just computed.
+    private func update(
+        _ x: [Float], m0: [Float], rhos: [Double], rks: [Double], order: Int,
+        a: Double, bm: Double, bd: Double, current: (output: [Float], rho: Double)?
+    ) -> [Float] {
         let previousOutputs = (1..<max(order, 1)).map { modelOutputs[solverOrder - 1 - $0]! }
-        let rhoT = rhos[rhos.count - 1]
         var out = [Float](repeating: 0, count: x.count)
         for i in 0..<x.count {
             let m0i = Double(m0[i])
             var res = 0.0
             for k in 0..<previousOutputs.count {
-                res += rhos[k] * (Double(previousOutputs[k][i]) - m0i) / c.rks[k]
+                res += rhos[k] * (Double(previousOutputs[k][i]) - m0i) / rks[k]
             }
-            res += rhoT * (Double(modelT[i]) - m0i)
+            if let current { res += current.rho * (Double(current.output[i]) - m0i) }
             out[i] = Float(a * Double(x[i]) - bm * m0i - bd * res)
         }
         return out
