@@ -13,6 +13,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 MODEL=${1:-$ROOT/models/tessera-shapes}
 OUT=${2:-$ROOT/outputs/eval-$(basename "$MODEL")}
+mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd)        # the scorer runs from training/
 TESSERA=${TESSERA:-$ROOT/.build/release/tessera}
 JOBS=${JOBS:-1}
 THREADS=$(( $(nproc) / JOBS > 0 ? $(nproc) / JOBS : 1 ))

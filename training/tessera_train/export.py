@@ -64,7 +64,7 @@ def model_card(name: str, vae_state: dict, dit_state: dict, vae_path: Path, dit_
         "dit_steps": dit_state["step"],
         "dit_args": dit_state.get("args", {}),
         "dit_time": dit_log[-1]["time_s"] if dit_log else "?",
-        "dit_loss": f"{dit_log[-1]['loss']:.4f}" if dit_log and "loss" in dit_log[-1] else "?",
+        "dit_loss": next((f"{r['loss']:.4f}" for r in reversed(dit_log) if "loss" in r), "?"),
         "shift": dit_state["config"]["shift"],
         "hardware": args.hardware,
         "eval_world": _rates_table(args.eval_world),
