@@ -22,14 +22,14 @@ stage vae-image python -m tessera_train.vae --run "$RUN/vae-image" --preset cpu 
 # 2. VAE, clip stage: full-length 33-frame clips, 32x32 crops, from the image stage's weights.
 stage vae-clip python -m tessera_train.vae --run "$RUN/vae-clip" --init "$RUN/vae-image/checkpoint.pt" --frames 33 \
   --crop 32 --batch 2 --edge-crops 0.75 --steps ${VAE_CLIP_STEPS:-2000} --lr 1e-4 \
-  --max-minutes ${VAE_CLIP_MINUTES:-12} --eval-every 500 --eval-clips 2 --save-every 20 --threads $THREADS --resume
+  --max-minutes ${VAE_CLIP_MINUTES:-20} --eval-every 500 --eval-clips 2 --save-every 20 --threads $THREADS --resume
 # 3. Pool of pre-encoded 128x128x33 clips.
-stage pool python -m tessera_train.dit pool --vae "$RUN/vae-clip/checkpoint.pt" --count ${POOL:-320} \
+stage pool python -m tessera_train.dit pool --vae "$RUN/vae-clip/checkpoint.pt" --count ${POOL:-260} \
   --out "$RUN/pool/pool-128x128x33.pt" --threads $THREADS
 # 4. Transformer on the pool.
 stage dit python -m tessera_train.dit train --run "$RUN/dit" --pool "$RUN/pool/pool-128x128x33.pt" --preset cpu \
   --steps ${DIT_STEPS:-5000} --batch 8 --lr 3e-4 \
-  --max-minutes ${DIT_MINUTES:-35} --save-every 25 --threads $THREADS --resume
+  --max-minutes ${DIT_MINUTES:-32} --save-every 25 --threads $THREADS --resume
 # 5. Export (outside the repository; copy to models/ only after evaluation).
 python -m tessera_train.export --vae "$RUN/vae-clip/checkpoint.pt" --transformer "$RUN/dit/checkpoint.pt" \
   --out "$RUN/export/tessera-shapes" --overwrite
