@@ -34,7 +34,7 @@ public struct ModelFolder: Sendable {
 
     /// What to tell a user who has no model.
     public static let howToGetModel =
-        "The default model \(defaultName) is trained and exported by training/ (see README.md) into models/\(defaultName); "
+        "The default model ships with the repository in models/\(defaultName) (run Tessera from the repository, or copy that folder to $TESSERA_HOME/models/); "
         + "or pass --model PATH to a folder in diffusers' layout (model_index.json, transformer/, vae/, scheduler/, text_encoder/tessera.json)."
 
     // MARK: - Paths
