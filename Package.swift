@@ -99,13 +99,13 @@ let package = Package(
 
         // MARK: - Tests (one target per module, plus end-to-end tests of the built binary)
         .target(name: "TesseraTestSupport", path: "Tests/TesseraTestSupport"),
-        .testTarget(name: "TesseraTensorTests", dependencies: ["TesseraTensor"]),
+        .testTarget(name: "TesseraTensorTests", dependencies: ["TesseraTensor", "TesseraTestSupport"]),
         .testTarget(name: "TesseraWeightsTests", dependencies: ["TesseraWeights"]),
         .testTarget(name: "TesseraTextTests", dependencies: ["TesseraText", "TesseraWeights", "TesseraTensor"]),
         .testTarget(name: "TesseraTransformerTests", dependencies: ["TesseraTransformer", "TesseraWeights"]),
         .testTarget(name: "TesseraAutoencoderTests", dependencies: ["TesseraAutoencoder", "TesseraWeights"]),
         .testTarget(name: "TesseraSamplingTests", dependencies: ["TesseraSampling"]),
-        .testTarget(name: "TesseraPipelineTests", dependencies: ["TesseraPipeline"]),
+        .testTarget(name: "TesseraPipelineTests", dependencies: ["TesseraPipeline", "TesseraTestSupport"]),
         .testTarget(name: "TesseraMediaTests", dependencies: ["TesseraMedia", "TesseraTestSupport"]),
         .testTarget(name: "TesseraCLITests", dependencies: ["TesseraMedia", "TesseraTestSupport"]),
         .testTarget(name: "TesseraJobsTests", dependencies: ["TesseraJobs", "TesseraMedia", "TesseraPipeline"]),

@@ -7,21 +7,17 @@ import TesseraMedia
 import TesseraPipeline
 import TesseraTensor
 import TesseraWeights
+import TesseraTestSupport
 import XCTest
 
 final class LatentPCATests: XCTestCase {
     // MARK: - Deterministic test data
 
-    /// SplitMix64: the same numbers on every platform and run.
+    /// Uniform and normal draws from the shared seeded generator.
     private struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator: SeededGenerator
+        init(state: UInt64) { generator = SeededGenerator(seed: state) }
+        mutating func next() -> UInt64 { generator.next() }
         /// Uniform in [-1, 1).
         mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) * 2 - 1 }
         /// Standard normal (Box-Muller).

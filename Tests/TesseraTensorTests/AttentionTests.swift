@@ -2,6 +2,7 @@
 
 import Foundation
 import TesseraTensor
+import TesseraTestSupport
 import XCTest
 
 final class AttentionTests: XCTestCase {
