@@ -45,6 +45,21 @@ enum CLITestSupport {
         try run(try binary().path, arguments)
     }
 
+    /// The repository's `Tests/` folder (fixtures live in `Tests/Fixtures`).
+    static var testsFolder: URL {
+        var url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while url.lastPathComponent != "Tests", url.path != "/" { url.deleteLastPathComponent() }
+        return url
+    }
+
+    /// Skips a test that prompts a model when `make setup` has not installed all-MiniLM-L6-v2.
+    static func skipUnlessPromptEncoderInstalled() throws {
+        let home = ProcessInfo.processInfo.environment["TESSERA_HOME"]
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/tessera").path
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: home + "/text-encoders/all-MiniLM-L6-v2/model.safetensors"),
+                          "all-MiniLM-L6-v2 not installed (make setup)")
+    }
+
     static func temporaryDirectory(_ test: XCTestCase) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

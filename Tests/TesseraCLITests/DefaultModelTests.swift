@@ -9,9 +9,7 @@ import XCTest
 
 final class DefaultModelTests: XCTestCase {
     var model: URL {
-        var tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while tests.lastPathComponent != "Tests", tests.path != "/" { tests.deleteLastPathComponent() }
-        return tests.deletingLastPathComponent().appendingPathComponent("models/tessera-shapes")
+        CLITestSupport.testsFolder.deletingLastPathComponent().appendingPathComponent("models/tessera-shapes")
     }
 
     func testShippedModelIsCompleteSmallAndDocumented() throws {
@@ -32,10 +30,7 @@ final class DefaultModelTests: XCTestCase {
     }
 
     func testGenerateWithoutModelUsesTheShippedModelAndDrawsTheBackground() throws {
-        let home = ProcessInfo.processInfo.environment["TESSERA_HOME"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/tessera").path
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: home + "/text-encoders/all-MiniLM-L6-v2/model.safetensors"),
-                          "all-MiniLM-L6-v2 not installed (make setup)")
+        try CLITestSupport.skipUnlessPromptEncoderInstalled()
         let out = try CLITestSupport.temporaryDirectory(self).appendingPathComponent("clip")
         // Default size, steps and guidance: the clip the evaluation scores.
         let run = try CLITestSupport.tessera(["generate", "a red ball bouncing on a grass field", "--seed", "1",

@@ -7,13 +7,8 @@ import XCTest
 
 final class TraceCommandTests: XCTestCase {
     func testGenerateTraceThenInspectSteps() throws {
-        let home = ProcessInfo.processInfo.environment["TESSERA_HOME"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/tessera").path
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: home + "/text-encoders/all-MiniLM-L6-v2/model.safetensors"),
-                          "all-MiniLM-L6-v2 not installed (make setup)")
-        var tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while tests.lastPathComponent != "Tests", tests.path != "/" { tests.deleteLastPathComponent() }
-        let model = tests.appendingPathComponent("Fixtures/wan_pipeline/model")
+        try CLITestSupport.skipUnlessPromptEncoderInstalled()
+        let model = CLITestSupport.testsFolder.appendingPathComponent("Fixtures/wan_pipeline/model")
         let dir = try CLITestSupport.temporaryDirectory(self)
         let out = dir.appendingPathComponent("gen")
         let generated = try CLITestSupport.tessera([
